@@ -1,0 +1,68 @@
+import express, { type Express } from 'express';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { OidcClient } from './auth/oidc-client.js';
+import type { TransactionStore } from './auth/login-transactions.js';
+import { createAuthRouter } from './auth/routes.js';
+import type { SessionBackend } from './session/backend.js';
+import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { createHealthRouter } from './http/health.js';
+import { requestContext } from './http/request-context.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
+import { createMhaRouter } from './mha/routes.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly oidc: OidcClient;
+  readonly backend: SessionBackend;
+  readonly transactions: TransactionStore;
+  readonly version: string;
+  readonly clock?: () => number;
+  readonly views?: Views;
+  /** Shown as a banner on every page when the built-in emulator stands in for Entra. */
+  readonly emulatorBanner?: boolean;
+  readonly isShuttingDown?: () => boolean;
+}
+
+/** Builds the whole app from its dependencies; no side effects, so every test gets a fresh one. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, oidc, backend } = deps;
+  const clock = deps.clock ?? Date.now;
+  const views = deps.views ?? createViews({ cache: config.nodeEnv === 'production' });
+
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count, never `true`: only that many proxies may speak for the client's address and scheme.
+  app.set('trust proxy', config.trustProxy);
+
+  app.use(requestContext(logger));
+  app.use(securityHeaders(config));
+  // Static assets before the session: they never touch the session store.
+  app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
+  app.use(createHealthRouter({ oidc, backend, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
+
+  app.use(sessionMiddleware(config, backend));
+  app.use(enforceSessionLifetime(config, clock));
+  app.use((req, res, next) => {
+    res.locals['user'] = req.session?.user;
+    res.locals['csrfToken'] = req.session?.csrf;
+    res.locals['version'] = deps.version;
+    res.locals['emulatorBanner'] = deps.emulatorBanner === true;
+    // Pages reflect who is signed in: no shared cache may keep them.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  app.get('/', (_req, res) => {
+    res.send(views.render('landing', { ...res.locals, title: 'Sign in' }));
+  });
+  app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
+  app.use(createMhaRouter(views));
+
+  app.use(notFound);
+  app.use(errorHandler(views));
+  return app;
+}

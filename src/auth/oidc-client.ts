@@ -1,0 +1,135 @@
+import * as client from 'openid-client';
+import type { Config } from '../config.js';
+import { isGuid } from '../config.js';
+import { ServiceUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface OidcClient {
+  /** True once discovery has succeeded; until then sign-in answers 503 and /readyz is not ready. */
+  readonly ready: boolean;
+  /** Why discovery is not (yet) done, for /readyz and the logs; undefined when ready. */
+  readonly notReadyReason: string | undefined;
+  /** The openid-client configuration; throws ServiceUnavailableError before discovery completes. */
+  configuration(): client.Configuration;
+  /** The tenant GUID read from the discovered issuer (the configured value may be a domain). */
+  tenantGuid(): string;
+  /** Starts discovery in the background, retrying with backoff; never throws. */
+  start(): void;
+  /** Resolves when discovery has succeeded (for tests and dev tooling). */
+  whenReady(): Promise<void>;
+  stop(): void;
+}
+
+export interface OidcClientOptions {
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+const ISSUER_SHAPE = /^(?<host>https?:\/\/[^/]+)\/(?<tid>[0-9a-f-]{36})\/v2\.0$/i;
+
+export function createOidcClient(config: Config, logger: Logger, options: OidcClientOptions = {}): OidcClient {
+  const retryInitialMs = options.retryInitialMs ?? 1000;
+  const retryMaxMs = options.retryMaxMs ?? 60_000;
+  const log = logger.child({ component: 'oidc' });
+
+  let configuration: client.Configuration | undefined;
+  let tenant: string | undefined;
+  let notReadyReason: string | undefined = 'discovery has not completed yet';
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let resolveReady!: () => void;
+  const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
+
+  async function discover(): Promise<void> {
+    const { entra } = config;
+    const discovered = await client.discovery(
+      entra.discoveryUrl,
+      entra.clientId,
+      {
+        client_secret: entra.clientSecret,
+        // Pinned: an id_token signed with anything else (none, HS256 with our secret) is refused.
+        id_token_signed_response_alg: 'RS256',
+      },
+      client.ClientSecretPost(entra.clientSecret),
+      {
+        execute: entra.allowInsecureHttp ? [client.allowInsecureRequests] : [],
+        timeout: entra.httpTimeoutSeconds,
+      },
+    );
+    const issuer = discovered.serverMetadata().issuer;
+    const match = ISSUER_SHAPE.exec(issuer);
+    if (!match?.groups || match.groups['host'] !== entra.authorityHost) {
+      throw new Error(
+        `the discovered issuer "${issuer}" is not ${entra.authorityHost}/<tenant GUID>/v2.0; check ENTRA_AUTHORITY_HOST and ENTRA_TENANT_ID`,
+      );
+    }
+    const issuerTenant = match.groups['tid']!.toLowerCase();
+    if (isGuid(entra.tenantId) && issuerTenant !== entra.tenantId.toLowerCase()) {
+      throw new Error(`the discovered issuer names tenant ${issuerTenant}, not ENTRA_TENANT_ID ${entra.tenantId}`);
+    }
+    if (!discovered.serverMetadata().end_session_endpoint) {
+      log.warn('the authority advertises no end_session_endpoint; sign-out will only end the local session');
+    }
+    // Token endpoint responses come over TLS, but we verify the id_token signature anyway (defence in depth).
+    client.enableNonRepudiationChecks(discovered);
+    discovered.timeout = entra.httpTimeoutSeconds;
+    configuration = discovered;
+    tenant = issuerTenant;
+  }
+
+  function attempt(delayMs: number): void {
+    discover()
+      .then(() => {
+        notReadyReason = undefined;
+        log.info({ issuer: configuration?.serverMetadata().issuer }, 'discovery loaded');
+        resolveReady();
+      })
+      .catch((err: unknown) => {
+        notReadyReason = `discovery failed: ${describe(err)}`;
+        log.error({ err: describe(err), url: config.entra.discoveryUrl.href, retryInMs: delayMs }, 'discovery failed; will retry');
+        if (stopped) return;
+        timer = setTimeout(() => attempt(Math.min(delayMs * 2, retryMaxMs)), delayMs);
+        timer.unref();
+      });
+  }
+
+  return {
+    get ready() {
+      return configuration !== undefined;
+    },
+    get notReadyReason() {
+      return notReadyReason;
+    },
+    configuration() {
+      if (!configuration) {
+        throw new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up: Microsoft Entra ID cannot be reached yet.');
+      }
+      return configuration;
+    },
+    tenantGuid() {
+      if (!tenant) throw new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up.');
+      return tenant;
+    },
+    start() {
+      stopped = false;
+      attempt(retryInitialMs);
+    },
+    whenReady() {
+      return readyPromise;
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/** A one-line, secret-free description of a discovery/network failure. */
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${typeof code === 'string' ? `${code} ` : ''}${err.message}${cause}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,22 @@
+import type { NextFunction, Request, Response } from 'express';
+import { UnauthenticatedError } from '../errors.js';
+
+/**
+ * Gate for pages: a visitor without a session is sent to sign-in and brought back to where they were.
+ * Authenticated responses are never cached (the back button after sign-out shows nothing private).
+ */
+export function requirePageAuth(req: Request, res: Response, next: NextFunction): void {
+  if (req.session?.user) {
+    res.setHeader('Cache-Control', 'no-store');
+    return next();
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.redirect(302, `/auth/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+}
+
+/** Gate for APIs: 401 JSON, never a redirect a script would follow into an HTML sign-in page. */
+export function requireApiAuth(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  if (req.session?.user) return next();
+  next(new UnauthenticatedError());
+}

@@ -1,0 +1,85 @@
+import type { IDToken } from 'openid-client';
+import { isGuid } from '../config.js';
+import { SignInError } from '../errors.js';
+
+/**
+ * The identity kept in the session: small, display fields separate from the key.
+ * Users are keyed by `tid`+`oid`; email and names are mutable display values only.
+ */
+export interface SessionUser {
+  readonly tid: string;
+  readonly oid: string;
+  readonly sub: string;
+  readonly name?: string;
+  readonly preferred_username?: string;
+  readonly email?: string;
+  readonly roles: readonly string[];
+  readonly groups: readonly string[];
+  /** Entra's session id: how front-channel logout finds this session. */
+  readonly sid?: string;
+  /** Opaque hint Entra gives for logout (`logout_hint`). */
+  readonly login_hint?: string;
+}
+
+export interface ExpectedIssuer {
+  /** The tenant GUID this deployment signs in. */
+  readonly tenantId: string;
+  /** The authority host, e.g. https://login.microsoftonline.com (no trailing slash). */
+  readonly authorityHost: string;
+}
+
+const MAX_LIST = 200;
+
+/**
+ * Checks Entra-specific claims openid-client does not (and on login.microsoftonline.com cannot) check,
+ * then maps them to the session identity. openid-client has already verified signature, iss vs discovery,
+ * aud, exp, iat, nonce.
+ */
+export function toSessionUser(claims: IDToken, expected: ExpectedIssuer): SessionUser {
+  const tid = claims['tid'];
+  if (typeof tid !== 'string' || !isGuid(tid)) {
+    throw new SignInError('invalid_token', 401, 'The sign-in token did not name a valid organization (tid).');
+  }
+  if (tid.toLowerCase() !== expected.tenantId.toLowerCase()) {
+    throw new SignInError('wrong_tenant', 403, 'This account belongs to an organization that is not enabled for iLOGON_MHA.', {
+      details: { tenant: tid },
+    });
+  }
+  if (claims.iss !== `${expected.authorityHost}/${tid}/v2.0`) {
+    throw new SignInError('invalid_token', 401, 'The sign-in token was not issued by the expected Entra tenant.');
+  }
+  if (claims['ver'] !== undefined && claims['ver'] !== '2.0') {
+    throw new SignInError('invalid_token', 401, 'The sign-in token is not an Entra v2.0 token.');
+  }
+  const oid = claims['oid'];
+  if (typeof oid !== 'string' || !isGuid(oid)) {
+    throw new SignInError('invalid_token', 401, 'The sign-in token did not carry a user object id (oid).');
+  }
+  return {
+    tid: tid.toLowerCase(),
+    oid: oid.toLowerCase(),
+    sub: claims.sub,
+    ...optionalString(claims, 'name'),
+    ...optionalString(claims, 'preferred_username'),
+    ...optionalString(claims, 'email'),
+    roles: stringList(claims['roles']),
+    groups: stringList(claims['groups']),
+    ...optionalString(claims, 'sid'),
+    ...optionalString(claims, 'login_hint'),
+  };
+}
+
+/** A stable key for the user: the same person in the same tenant, whatever their email becomes. */
+export function userKey(user: Pick<SessionUser, 'tid' | 'oid'>): string {
+  return `${user.tid}:${user.oid}`;
+}
+
+function optionalString(claims: IDToken, name: string): Record<string, string> {
+  const value = claims[name];
+  return typeof value === 'string' && value.length > 0 && value.length <= 512 ? { [name]: value } : {};
+}
+
+function stringList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((v): v is string => typeof v === 'string' && v.length <= 256).slice(0, MAX_LIST);
+}

@@ -1,0 +1,316 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * The whole configuration surface of the product. Parsed once at start from an explicit env object
+ * (never from `process.env` elsewhere), frozen, and handed to the factories that need it.
+ */
+export interface Config {
+  readonly nodeEnv: 'production' | 'development' | 'test';
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  readonly trustProxy: number;
+  readonly entra: {
+    readonly tenantId: string;
+    readonly clientId: string;
+    /** Kept off enumerable/loggable paths: see `redactedConfig`. */
+    readonly clientSecret: string;
+    readonly authorityHost: string;
+    readonly authority: string;
+    readonly discoveryUrl: URL;
+    /** Plain http is only ever allowed for a loopback authority (the emulator). */
+    readonly allowInsecureHttp: boolean;
+    readonly scope: string;
+    readonly httpTimeoutSeconds: number;
+  };
+  readonly baseUrl: string;
+  readonly redirectUri: string;
+  readonly postLogoutRedirectUri: string;
+  readonly frontchannelLogoutUri: string;
+  readonly session: {
+    readonly secrets: readonly string[];
+    /** True when no SESSION_SECRET was given outside production: sessions end at restart. */
+    readonly secretIsEphemeral: boolean;
+    readonly cookieName: string;
+    readonly secure: boolean;
+    readonly idleTimeoutMs: number;
+    readonly absoluteTimeoutMs: number;
+    /** How often at most an active session's idle clock is written back (one store write per window). */
+    readonly touchIntervalMs: number;
+  };
+  readonly loginTransaction: {
+    readonly cookieName: string;
+    readonly ttlMs: number;
+  };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Parses and validates the environment. Every problem is collected so an admin fixes them in one go;
+ * messages name the variable and what is expected, and never echo a secret.
+ */
+export function parseConfig(env: Env): Config {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined) return undefined;
+    const trimmed = raw.trim();
+    return trimmed === '' ? undefined : trimmed;
+  };
+
+  const nodeEnvRaw = value('NODE_ENV') ?? 'development';
+  let nodeEnv: Config['nodeEnv'] = 'development';
+  if (nodeEnvRaw === 'production' || nodeEnvRaw === 'development' || nodeEnvRaw === 'test') {
+    nodeEnv = nodeEnvRaw;
+  } else {
+    problems.push(`NODE_ENV: expected production, development or test (got "${nodeEnvRaw}")`);
+  }
+  const production = nodeEnv === 'production';
+
+  const port = parseInteger(value('PORT'), 3000, 'PORT', 1, 65535, problems);
+
+  const tenantId = value('ENTRA_TENANT_ID');
+  if (tenantId === undefined) {
+    problems.push('ENTRA_TENANT_ID: required; the Directory (tenant) ID from the app\'s Overview page in Entra (a GUID)');
+  } else if (MULTI_TENANT_ALIASES.has(tenantId.toLowerCase())) {
+    problems.push(
+      `ENTRA_TENANT_ID: "${tenantId}" is a multi-tenant alias; this product signs in one organization: use the Directory (tenant) ID GUID`,
+    );
+  } else if (!isGuid(tenantId) && !DOMAIN.test(tenantId)) {
+    problems.push(
+      `ENTRA_TENANT_ID: expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a verified domain (got "${tenantId}")`,
+    );
+  }
+
+  const clientId = value('ENTRA_CLIENT_ID');
+  if (clientId === undefined) {
+    problems.push('ENTRA_CLIENT_ID: required; the Application (client) ID from the app\'s Overview page in Entra (a GUID)');
+  } else if (!isGuid(clientId)) {
+    problems.push(`ENTRA_CLIENT_ID: expected the Application (client) ID, a GUID (got "${clientId}")`);
+  }
+
+  const clientSecret = value('ENTRA_CLIENT_SECRET');
+  if (clientSecret === undefined) {
+    problems.push('ENTRA_CLIENT_SECRET: required; the client secret\'s Value from Certificates & secrets in Entra');
+  } else if (isGuid(clientSecret)) {
+    // The portal shows "Value" and "Secret ID" side by side; the ID is a GUID, a Value never is.
+    problems.push(
+      'ENTRA_CLIENT_SECRET: this looks like the secret\'s "Secret ID" (a GUID); copy the "Value" column instead (it is shown only once, right after creating the secret)',
+    );
+  }
+
+  let authorityHost = 'https://login.microsoftonline.com';
+  let allowInsecureHttp = false;
+  const authorityRaw = value('ENTRA_AUTHORITY_HOST');
+  if (authorityRaw !== undefined) {
+    const parsed = parseOrigin(authorityRaw);
+    if (typeof parsed === 'string') {
+      problems.push(`ENTRA_AUTHORITY_HOST: ${parsed} (got "${authorityRaw}")`);
+    } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      problems.push(
+        `ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${authorityRaw}")`,
+      );
+    } else {
+      authorityHost = parsed.origin;
+      allowInsecureHttp = parsed.protocol === 'http:';
+    }
+  }
+
+  let baseUrl = `http://localhost:${port}`;
+  const baseRaw = value('BASE_URL');
+  if (baseRaw !== undefined) {
+    const parsed = parseOrigin(baseRaw);
+    if (typeof parsed === 'string') {
+      problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${baseRaw}")`);
+    } else if (production && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      problems.push(
+        `BASE_URL: must use https in production so the session cookie is Secure (got "${baseRaw}"); terminate TLS at your proxy and set TRUST_PROXY`,
+      );
+    } else {
+      baseUrl = parsed.origin;
+    }
+  }
+
+  const secretsRaw = value('SESSION_SECRET');
+  let secrets: string[] = [];
+  let secretIsEphemeral = false;
+  if (secretsRaw === undefined) {
+    if (production) {
+      problems.push('SESSION_SECRET: required when NODE_ENV=production; at least 32 random characters (e.g. `openssl rand -base64 48`)');
+    } else {
+      secretIsEphemeral = true;
+    }
+  } else {
+    secrets = secretsRaw.split(',').map((s) => s.trim());
+    secrets.forEach((secret, i) => {
+      if (secret.length < 32) {
+        problems.push(
+          `SESSION_SECRET: ${secrets.length > 1 ? `entry ${i + 1} of the comma list` : 'the secret'} is ${secret.length} characters; at least 32 are required`,
+        );
+      }
+    });
+  }
+
+  const trustProxyRaw = value('TRUST_PROXY');
+  let trustProxy = 0;
+  if (trustProxyRaw !== undefined && /^(true|false|yes|no|on|off)$/i.test(trustProxyRaw)) {
+    problems.push(
+      `TRUST_PROXY: expected the number of reverse proxies in front of the app (0, 1, 2...), not "${trustProxyRaw}"; "true" would let any client forge its address and scheme`,
+    );
+  } else {
+    trustProxy = parseInteger(trustProxyRaw, 0, 'TRUST_PROXY', 0, 10, problems);
+  }
+
+  const logLevelRaw = (value('LOG_LEVEL') ?? 'info').toLowerCase();
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) {
+    logLevel = logLevelRaw as LogLevel;
+  } else {
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')} (got "${logLevelRaw}")`);
+  }
+
+  const idleMinutes = parseInteger(value('SESSION_IDLE_TIMEOUT_MINUTES'), 480, 'SESSION_IDLE_TIMEOUT_MINUTES', 1, 43200, problems);
+  const absoluteMinutes = parseInteger(
+    value('SESSION_ABSOLUTE_TIMEOUT_MINUTES'),
+    1440,
+    'SESSION_ABSOLUTE_TIMEOUT_MINUTES',
+    1,
+    43200,
+    problems,
+  );
+  if (idleMinutes > absoluteMinutes) {
+    problems.push('SESSION_IDLE_TIMEOUT_MINUTES: must not exceed SESSION_ABSOLUTE_TIMEOUT_MINUTES');
+  }
+
+  if (baseUrl.startsWith('https:') && trustProxy === 0 && baseRaw !== undefined) {
+    // The app speaks plain http; an https BASE_URL means a TLS proxy in front. Without trusting it,
+    // express-session would silently never set the Secure cookie and every sign-in would loop.
+    problems.push('TRUST_PROXY: BASE_URL is https, so a TLS-terminating proxy sits in front of the app; set TRUST_PROXY to the number of proxies (usually 1)');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const secure = baseUrl.startsWith('https:');
+  const authority = `${authorityHost}/${tenantId}/v2.0`;
+  const idleTimeoutMs = idleMinutes * 60_000;
+  const config: Config = {
+    nodeEnv,
+    port,
+    logLevel,
+    trustProxy,
+    entra: {
+      tenantId: tenantId!,
+      clientId: clientId!.toLowerCase(),
+      clientSecret: clientSecret!,
+      authorityHost,
+      authority,
+      discoveryUrl: new URL(`${authority}/.well-known/openid-configuration`),
+      allowInsecureHttp,
+      scope: 'openid profile email',
+      httpTimeoutSeconds: 10,
+    },
+    baseUrl,
+    redirectUri: `${baseUrl}/auth/callback`,
+    postLogoutRedirectUri: `${baseUrl}/`,
+    frontchannelLogoutUri: `${baseUrl}/auth/frontchannel-logout`,
+    session: {
+      secrets: secretIsEphemeral ? [randomSecret()] : secrets,
+      secretIsEphemeral,
+      // __Host- binds the cookie to this exact origin (no Domain, Path=/, Secure): no subdomain can plant it.
+      cookieName: secure ? '__Host-mha.sid' : 'mha.sid',
+      secure,
+      idleTimeoutMs,
+      absoluteTimeoutMs: absoluteMinutes * 60_000,
+      touchIntervalMs: Math.min(5 * 60_000, Math.floor(idleTimeoutMs / 10)),
+    },
+    loginTransaction: {
+      cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
+      ttlMs: 10 * 60_000,
+    },
+  };
+  hideSecrets(config);
+  return deepFreeze(config);
+}
+
+/** A summary safe to log or show: every value except the secrets. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    nodeEnv: config.nodeEnv,
+    port: config.port,
+    baseUrl: config.baseUrl,
+    redirectUri: config.redirectUri,
+    authority: config.entra.authority,
+    tenantId: config.entra.tenantId,
+    clientId: config.entra.clientId,
+    clientSecret: `(set, ${config.entra.clientSecret.length} characters)`,
+    trustProxy: config.trustProxy,
+    sessionCookie: config.session.cookieName,
+    sessionIdleMinutes: config.session.idleTimeoutMs / 60_000,
+    sessionAbsoluteMinutes: config.session.absoluteTimeoutMs / 60_000,
+  };
+}
+
+function parseInteger(
+  raw: string | undefined,
+  fallback: number,
+  name: string,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name}: expected a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+/** An http(s) origin with nothing after it; returns a reason string when it is not one. */
+function parseOrigin(raw: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'expected an absolute URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'expected an http(s) URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (url.pathname !== '/' || url.search || url.hash) return 'expected only scheme, host and port, with no path, query or fragment';
+  return url;
+}
+
+function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+}
+
+// Secrets become non-enumerable so a stray `log.info(config)` or JSON.stringify cannot print them.
+function hideSecrets(config: Config): void {
+  Object.defineProperty(config.entra, 'clientSecret', { enumerable: false });
+  Object.defineProperty(config.session, 'secrets', { enumerable: false });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof URL)) {
+    for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+}

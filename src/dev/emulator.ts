@@ -1,0 +1,300 @@
+/**
+ * A local stand-in for Microsoft Entra ID v2.0, built on panva's oidc-provider (a certified OpenID
+ * Provider). It reproduces what this product depends on: Entra's URL shapes (`/{tenant}/v2.0` issuer,
+ * `/{tenant}/oauth2/v2.0/*` endpoints, `/{tenant}/discovery/v2.0/keys`), Entra's id_token claims (`ver`,
+ * `tid`, `oid`, pairwise `sub`, `roles`, `sid`, `login_hint`) and Entra-style error redirects
+ * (`AADSTSnnnnn:` descriptions with trace and correlation ids).
+ *
+ * Used by `npm run dev` and by the tests; never part of the production build (src/dev is excluded).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { exportJWK, generateKeyPair } from 'jose';
+
+export const EMULATOR_TENANT_ID = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
+export const EMULATOR_CLIENT_ID = '0c6b8f3e-2d4a-4e9b-8f7c-1a2b3c4d5e6f';
+export const EMULATOR_CLIENT_SECRET = 'emulator~secret.value_do-not-use-in-production';
+
+export interface EmulatorUser {
+  /** Login name shown on the picker, e.g. B.Simon@contoso.com */
+  readonly username: string;
+  readonly name: string;
+  readonly oid: string;
+  readonly email?: string;
+  readonly roles?: readonly string[];
+  /** false reproduces "Assignment required" with the user not assigned (AADSTS50105). */
+  readonly assigned?: boolean;
+}
+
+export const DEFAULT_USERS: readonly EmulatorUser[] = [
+  {
+    username: 'B.Simon@contoso.com',
+    name: 'B.Simon',
+    oid: '6f1d0e6a-3b1f-4a52-9d7e-0c2a9b8e4d11',
+    email: 'B.Simon@contoso.com',
+    roles: [],
+  },
+  {
+    username: 'A.Admin@contoso.com',
+    name: 'A.Admin',
+    oid: '2b7c4e91-8d3a-4f60-b1e2-5a9c7d3f8e22',
+    email: 'A.Admin@contoso.com',
+    roles: ['MHA.Admin'],
+  },
+  {
+    username: 'U.Unassigned@contoso.com',
+    name: 'U.Unassigned',
+    oid: '9a3e5c71-4b2d-4e8f-a6c1-3d7b9e1f5a33',
+    email: 'U.Unassigned@contoso.com',
+    assigned: false,
+  },
+];
+
+export interface EmulatorClient {
+  readonly client_id: string;
+  readonly client_secret: string;
+  readonly redirect_uris: readonly string[];
+  readonly post_logout_redirect_uris: readonly string[];
+}
+
+export interface EmulatorOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly tenantId?: string;
+  readonly clients: readonly EmulatorClient[];
+  readonly users?: readonly EmulatorUser[];
+}
+
+export interface Emulator {
+  /** e.g. http://127.0.0.1:3001 — what ENTRA_AUTHORITY_HOST is set to. */
+  readonly authorityHost: string;
+  readonly tenantId: string;
+  readonly issuer: string;
+  readonly users: readonly EmulatorUser[];
+  /** While false, every request answers 503 (an Entra outage or unreachable network). */
+  available: boolean;
+  /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
+  readonly hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const host = options.host ?? '127.0.0.1';
+  const tenantId = options.tenantId ?? EMULATOR_TENANT_ID;
+  const users = options.users ?? DEFAULT_USERS;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(options.port ?? 0, host, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const authorityHost = `http://${host}:${port}`;
+  const issuer = `${authorityHost}/${tenantId}/v2.0`;
+
+  // Entra's `sub` is pairwise: the same user has a different sub in each app; oid is the stable key.
+  const subFor = (user: EmulatorUser, clientId: string) =>
+    createHash('sha256').update(`${user.oid}:${clientId}`).digest('base64url').slice(0, 43);
+  const bySub = new Map<string, EmulatorUser>();
+  for (const client of options.clients) for (const user of users) bySub.set(subFor(user, client.client_id), user);
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+
+  const configuration: Configuration = {
+    clients: options.clients.map((c) => ({
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      redirect_uris: [...c.redirect_uris],
+      post_logout_redirect_uris: [...c.post_logout_redirect_uris],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'RS256',
+    })),
+    jwks: { keys: [signingKey] },
+    cookies: { keys: [randomUUID()] },
+    conformIdTokenClaims: false,
+    claims: {
+      openid: ['sub', 'tid', 'oid', 'ver', 'roles', 'login_hint'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    async findAccount(_ctx, sub) {
+      const user = bySub.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        async claims() {
+          return {
+            sub,
+            ver: '2.0',
+            tid: tenantId,
+            oid: user.oid,
+            name: user.name,
+            preferred_username: user.username,
+            ...(user.email ? { email: user.email } : {}),
+            ...(user.roles && user.roles.length > 0 ? { roles: [...user.roles] } : {}),
+            // Entra's login_hint is opaque; the app only echoes it back as logout_hint.
+            login_hint: Buffer.from(JSON.stringify({ oid: user.oid, tid: tenantId })).toString('base64url'),
+          };
+        },
+      };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+    },
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
+    routes: {
+      authorization: `/${tenantId}/oauth2/v2.0/authorize`,
+      token: `/${tenantId}/oauth2/v2.0/token`,
+      end_session: `/${tenantId}/oauth2/v2.0/logout`,
+      jwks: `/${tenantId}/discovery/v2.0/keys`,
+      userinfo: `/${tenantId}/openid/userinfo`,
+    },
+    interactions: { url: (_ctx, interaction) => `/emulator/interaction/${interaction.uid}` },
+    // First-party app: consent is implied, as after an admin grants tenant-wide consent.
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const { client, session } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing) return ctx.oidc.provider.Grant.find(existing);
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid profile email offline_access');
+      await grant.save();
+      return grant;
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1><pre>${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  // Entra always puts `sid` in the id_token (front-channel logout needs it); oidc-provider only does
+  // when back-channel logout is configured, so the emulator says yes for every client.
+  (provider.Client.prototype as unknown as { includeSid(): boolean }).includeSid = () => true;
+
+  const emulator: Emulator = {
+    authorityHost,
+    tenantId,
+    issuer,
+    users,
+    available: true,
+    hits: new Map(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+
+  app.use((req, res, next) => {
+    const path = req.path;
+    emulator.hits.set(path, (emulator.hits.get(path) ?? 0) + 1);
+    if (!emulator.available) {
+      res.status(503).type('text').send('Service Unavailable');
+      return;
+    }
+    next();
+  });
+
+  // Entra serves discovery at /{tenant}/v2.0/.well-known/...; oidc-provider at /.well-known/... of its mount.
+  app.get(`/${tenantId}/v2.0/.well-known/openid-configuration`, (req, _res, next) => {
+    req.url = '/.well-known/openid-configuration';
+    req.originalUrl = req.url;
+    next();
+  });
+  // Any other tenant in the path: Entra answers 400 with AADSTS90002.
+  app.get('/:tenant/v2.0/.well-known/openid-configuration', (req, res, next) => {
+    if (req.params.tenant === tenantId) return next();
+    res.status(400).json(entraErrorBody('invalid_tenant', 90002, `Tenant '${req.params.tenant}' not found.`));
+  });
+
+  const form = express.urlencoded({ extended: false, limit: '2kb' });
+
+  app.get('/emulator/interaction/:uid', async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const buttons = users
+        .map(
+          (u) =>
+            `<li><button type="submit" name="user" value="${escapeHtml(u.oid)}">${escapeHtml(u.name)}<br><small>${escapeHtml(u.username)}</small></button></li>`,
+        )
+        .join('');
+      res.type('html').send(
+        page(
+          'Pick an account',
+          `<p class="banner">Entra ID emulator — not Microsoft. For development and tests only.</p>
+<h1>Pick an account</h1>
+<form method="post" action="/emulator/interaction/${escapeHtml(details.uid)}/login"><ul class="accounts">${buttons}</ul></form>`,
+        ),
+      );
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.post('/emulator/interaction/:uid/login', form, async (req, res, next) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      const user = users.find((u) => u.oid === (req.body as Record<string, unknown>)['user']);
+      const clientId = String(details.params['client_id'] ?? '');
+      if (!user) {
+        res.status(400).type('text').send('unknown user');
+        return;
+      }
+      if (user.assigned === false) {
+        await provider.interactionFinished(req, res, entraRedirectError('access_denied', 50105, `Your administrator has configured the application iLOGON_MHA ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '${user.username}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.`), { mergeWithLastSubmission: false });
+        return;
+      }
+      await provider.interactionFinished(req, res, { login: { accountId: subFor(user, clientId) } }, { mergeWithLastSubmission: false });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use(provider.callback());
+  return emulator;
+}
+
+/** The body Entra's token and discovery endpoints return on failure. */
+export function entraErrorBody(error: string, code: number, message: string): Record<string, unknown> {
+  const trace = randomUUID();
+  const correlation = randomUUID();
+  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return {
+    error,
+    error_description: `AADSTS${code}: ${message} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
+    error_codes: [code],
+    timestamp,
+    trace_id: trace,
+    correlation_id: correlation,
+    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+  };
+}
+
+/** An interaction result that makes oidc-provider redirect back with Entra's error shape. */
+function entraRedirectError(error: string, code: number, message: string): { error: string; error_description: string } {
+  const body = entraErrorBody(error, code, message);
+  return { error, error_description: String(body['error_description']) };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} — Entra ID emulator</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
+.banner{background:#fff4ce;padding:.5rem;border-radius:4px;font-size:.875rem}.accounts{list-style:none;padding:0}
+.accounts button{width:100%;text-align:left;padding:.75rem;margin:.25rem 0;border:1px solid #8a8886;background:#fff;border-radius:4px;cursor:pointer;font-size:1rem}
+.accounts button:focus-visible{outline:3px solid #0067b8}</style></head><body>${body}</body></html>`;
+}

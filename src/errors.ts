@@ -1,0 +1,76 @@
+/**
+ * Every failure the product reports is one of these. `code` is stable (logs, tests, JSON bodies);
+ * `status` is what the client gets; `cause` keeps the original library error for the logs only.
+ * Only the single error handler turns them into responses.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Extra, non-secret facts that the error page may show (trace ids, AADSTS code...). */
+  readonly details: Readonly<Record<string, string>>;
+
+  constructor(code: string, status: number, message: string, options: { cause?: unknown; details?: Record<string, string> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = Object.freeze({ ...options.details });
+  }
+}
+
+/** The configuration cannot run: every problem, one per line, each naming its variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, 400, message, options);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  constructor() {
+    super('unauthenticated', 401, 'Sign-in required.');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, 403, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor() {
+    super('not_found', 404, 'There is no page at this address.');
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, 503, message, options);
+  }
+}
+
+/**
+ * A sign-in that did not complete: Entra said no, or what came back failed validation.
+ * Always 4xx/5xx with a friendly page; never creates a session.
+ */
+export class SignInError extends AppError {
+  readonly reason: string;
+  constructor(
+    reason: string,
+    status: number,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, string> } = {},
+  ) {
+    super(`signin_${reason}`, status, message, options);
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,72 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, NotFoundError, SignInError } from '../errors.js';
+import type { Views } from './views.js';
+
+/** APIs (and clients asking for JSON) get JSON; browsers get a page. */
+export function wantsJson(req: Request): boolean {
+  if (req.path.startsWith('/api/')) return true;
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError());
+}
+
+/**
+ * The one place errors become responses. Clients see a message only for 4xx and our own 5xx
+ * (AppError); anything unexpected is logged with its stack and answered with a generic 500.
+ */
+export function errorHandler(views: Views) {
+  // Express recognises error middleware by its four parameters.
+  return function handleError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+    const appError = toAppError(err);
+    const log = req.log ?? undefined;
+    if (appError instanceof SignInError) {
+      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts: appError.details['aadsts'], status: appError.status, cause: describeCause(err) }, 'sign-in failed');
+    } else if (appError.status >= 500) {
+      log?.error({ err }, 'request failed');
+    } else if (appError.status !== 404) {
+      log?.info({ code: appError.code, status: appError.status, cause: describeCause(err) }, 'request refused');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(appError.status);
+    res.setHeader('Cache-Control', 'no-store');
+    if (appError.status === 503) res.setHeader('Retry-After', '5');
+    if (wantsJson(req)) {
+      res.json({ error: appError.code, message: appError.message, requestId: req.id });
+      return;
+    }
+    res.type('html').send(
+      views.render('error', {
+        ...res.locals,
+        title: appError.message,
+        status: appError.status,
+        code: appError.code,
+        message: appError.message,
+        details: appError.details,
+        isSignIn: appError instanceof SignInError,
+      }),
+    );
+  };
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  // body-parser, express.static and Express itself attach a 4xx status with `expose` for client faults.
+  const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; type?: unknown };
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const message = status === 413 ? 'The request is too large.' : status === 404 ? 'There is no page at this address.' : 'The request could not be understood.';
+    return new AppError(status === 404 ? 'not_found' : 'bad_request', status, message, { cause: err });
+  }
+  return new AppError('internal_error', 500, 'Something went wrong on our side. Please try again.', { cause: err });
+}
+
+function describeCause(err: unknown): string | undefined {
+  const cause = err instanceof Error ? (err.cause ?? undefined) : undefined;
+  if (cause instanceof Error) return `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`;
+  return undefined;
+}

@@ -1,0 +1,39 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+import type { LogLevel } from './config.js';
+
+export type { Logger };
+
+/**
+ * Paths that must never reach a log line, even when a whole object is logged by mistake:
+ * cookies, bearer headers, authorization codes, tokens and secrets.
+ */
+export const REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+  'headers.cookie',
+  'headers.authorization',
+  '*.code',
+  '*.code_verifier',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.id_token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.secret',
+  '*.secrets',
+  '*.password',
+];
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'ilogon-mha-signin' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,125 @@
+import session from 'express-session';
+import type { SessionData } from 'express-session';
+import type { SessionBackend, SidIndex } from './backend.js';
+
+type Callback<T = void> = (err?: unknown, value?: T) => void;
+
+export interface MemoryBackendOptions {
+  /** Used when a session carries no cookie expiry. */
+  readonly defaultTtlMs: number;
+  readonly pruneIntervalMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * An in-process session store that, unlike express-session's MemoryStore, prunes expired sessions on a
+ * timer (no leak) and stores serialised JSON so a handler cannot mutate a stored session by reference.
+ * One process only: replicas need the shared backend.
+ */
+export class MemorySessionStore extends session.Store {
+  private readonly sessions = new Map<string, { json: string; expiresAt: number }>();
+  private readonly now: () => number;
+  private readonly defaultTtlMs: number;
+
+  constructor(options: MemoryBackendOptions) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.defaultTtlMs = options.defaultTtlMs;
+  }
+
+  override get(sid: string, callback: Callback<SessionData | null>): void {
+    const entry = this.sessions.get(sid);
+    if (!entry) return callback(null, null);
+    if (entry.expiresAt <= this.now()) {
+      this.sessions.delete(sid);
+      return callback(null, null);
+    }
+    callback(null, JSON.parse(entry.json) as SessionData);
+  }
+
+  override set(sid: string, data: SessionData, callback?: Callback): void {
+    this.sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.expiryOf(data) });
+    callback?.();
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.sessions.delete(sid);
+    callback?.();
+  }
+
+  // Idle expiry is tracked inside the session (throttled writes), so touch has nothing to do here.
+  override touch(_sid: string, _data: SessionData, callback?: Callback): void {
+    callback?.();
+  }
+
+  override length(callback: Callback<number>): void {
+    callback(null, this.sessions.size);
+  }
+
+  override clear(callback?: Callback): void {
+    this.sessions.clear();
+    callback?.();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  prune(): void {
+    const now = this.now();
+    for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
+  }
+
+  private expiryOf(data: SessionData): number {
+    const expires = data.cookie?.expires;
+    if (expires) return new Date(expires).getTime();
+    return this.now() + this.defaultTtlMs;
+  }
+}
+
+export function createMemorySidIndex(now: () => number = Date.now): SidIndex & { prune(): void; readonly size: number } {
+  const index = new Map<string, Map<string, number>>();
+  return {
+    async add(sid, sessionId, ttlMs) {
+      const ids = index.get(sid) ?? new Map<string, number>();
+      ids.set(sessionId, now() + ttlMs);
+      index.set(sid, ids);
+    },
+    async take(sid) {
+      const ids = index.get(sid);
+      index.delete(sid);
+      if (!ids) return [];
+      const t = now();
+      return [...ids].filter(([, expiresAt]) => expiresAt > t).map(([id]) => id);
+    },
+    prune() {
+      const t = now();
+      for (const [sid, ids] of index) {
+        for (const [id, expiresAt] of ids) if (expiresAt <= t) ids.delete(id);
+        if (ids.size === 0) index.delete(sid);
+      }
+    },
+    get size() {
+      return index.size;
+    },
+  };
+}
+
+export function createMemoryBackend(options: MemoryBackendOptions): SessionBackend & { readonly store: MemorySessionStore } {
+  const store = new MemorySessionStore(options);
+  const sidIndex = createMemorySidIndex(options.now);
+  const timer = setInterval(() => {
+    store.prune();
+    sidIndex.prune();
+  }, options.pruneIntervalMs ?? 60_000);
+  timer.unref();
+  return {
+    kind: 'memory',
+    store,
+    sidIndex,
+    async ping() {},
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}

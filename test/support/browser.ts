@@ -1,0 +1,112 @@
+/**
+ * A minimal cookie-keeping HTTP client that behaves like a browser for redirects across the app and the
+ * emulator (both on loopback), so integration tests drive the real sign-in flow end to end.
+ */
+interface StoredCookie {
+  value: string;
+  path: string;
+}
+
+export interface Step {
+  readonly url: string;
+  readonly status: number;
+  readonly location?: string;
+}
+
+export class Browser {
+  /** host -> cookie name -> cookie. Cookies are per host (not port), as in real browsers. */
+  readonly jar = new Map<string, Map<string, StoredCookie>>();
+  readonly defaultHeaders: Record<string, string>;
+
+  constructor(headers: Record<string, string> = {}) {
+    this.defaultHeaders = { accept: 'text/html', ...headers };
+  }
+
+  cookie(url: string, name: string): string | undefined {
+    return this.jar.get(new URL(url).hostname)?.get(name)?.value;
+  }
+
+  setCookie(url: string, name: string, value: string, path = '/'): void {
+    const host = new URL(url).hostname;
+    const cookies = this.jar.get(host) ?? new Map<string, StoredCookie>();
+    cookies.set(name, { value, path });
+    this.jar.set(host, cookies);
+  }
+
+  /** One request, no redirect following; stores cookies it sets. */
+  async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+    const target = new URL(url);
+    const cookies = [...(this.jar.get(target.hostname) ?? new Map<string, StoredCookie>())]
+      .filter(([, c]) => target.pathname.startsWith(c.path))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ');
+    const headers: Record<string, string> = { ...this.defaultHeaders, ...init.headers };
+    if (cookies) headers['cookie'] = cookies;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    const res = await fetch(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
+    this.store(target, res.headers.getSetCookie());
+    return res;
+  }
+
+  /** Follows redirects like a browser (POST -> GET on 302/303) and returns the last response. */
+  async follow(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}, steps: Step[] = []): Promise<{ res: Response; steps: Step[]; url: string }> {
+    let current = url;
+    let currentInit = init;
+    for (let i = 0; i < 20; i++) {
+      const res = await this.request(current, currentInit);
+      const location = res.headers.get('location') ?? undefined;
+      steps.push({ url: current, status: res.status, ...(location ? { location } : {}) });
+      if (res.status < 300 || res.status >= 400 || !location) return { res, steps, url: current };
+      await res.arrayBuffer();
+      current = new URL(location, current).href;
+      currentInit = res.status === 307 || res.status === 308 ? currentInit : { headers: init.headers };
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  /**
+   * Starts at `startUrl` (normally /auth/login or a gated page), picks `userName` on the emulator's account
+   * picker and follows everything back to the app.
+   */
+  async signIn(startUrl: string, userName = 'B.Simon'): Promise<{ res: Response; steps: Step[]; url: string }> {
+    const steps: Step[] = [];
+    const picker = await this.follow(startUrl, {}, steps);
+    // Entra (and the emulator) keep their own session: a second sign-in goes straight back, no picker.
+    if (new URL(picker.url).origin === new URL(startUrl).origin) return picker;
+    const html = await picker.res.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
+    if (!action || !button) throw new Error(`no account picker for ${userName} at ${picker.url}: ${picker.res.status} ${html.slice(0, 500)}`);
+    return this.follow(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user: button }).toString() }, steps);
+  }
+
+  private store(url: URL, setCookies: string[]): void {
+    for (const line of setCookies) {
+      const [pair, ...attrs] = line.split(';');
+      if (!pair) continue;
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      let path = '/';
+      let expired = false;
+      for (const attr of attrs) {
+        const [k, v = ''] = attr.trim().split('=');
+        const key = k?.toLowerCase();
+        if (key === 'path') path = v;
+        if (key === 'max-age' && Number(v) <= 0) expired = true;
+        if (key === 'expires' && new Date(v).getTime() < Date.now()) expired = true;
+      }
+      const cookies = this.jar.get(url.hostname) ?? new Map<string, StoredCookie>();
+      if (expired) cookies.delete(name);
+      else cookies.set(name, { value, path });
+      this.jar.set(url.hostname, cookies);
+    }
+  }
+}
+
+/** The hidden CSRF token of the first sign-out form on a page. */
+export function csrfTokenFrom(html: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!token) throw new Error('no CSRF token on the page');
+  return token;
+}

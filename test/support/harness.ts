@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/app.js';
+import { parseConfig, type Config, type Env } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createOidcClient, type OidcClient } from '../../src/auth/oidc-client.js';
+import { createMemoryTransactionStore } from '../../src/auth/login-transactions.js';
+import { createMemoryBackend } from '../../src/session/memory-backend.js';
+import type { SessionBackend } from '../../src/session/backend.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type EmulatorUser } from '../../src/dev/emulator.js';
+
+export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
+
+export interface Harness {
+  readonly baseUrl: string;
+  readonly config: Config;
+  readonly emulator: Emulator;
+  readonly oidc: OidcClient;
+  readonly backend: SessionBackend;
+  readonly app: ReturnType<typeof createApp>;
+  /** Every log line the app wrote, parsed. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly rawLogs: string[];
+  /** Moves the app's clock (session timeouts) without touching timers. */
+  advance(ms: number): void;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly env?: Env;
+  readonly users?: readonly EmulatorUser[];
+  /** Start with the emulator down (discovery failing). */
+  readonly emulatorDown?: boolean;
+  readonly waitForDiscovery?: boolean;
+}
+
+/** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const emulator = await startEmulator({
+    ...(options.users ? { users: options.users } : {}),
+    clients: [
+      {
+        client_id: EMULATOR_CLIENT_ID,
+        client_secret: EMULATOR_CLIENT_SECRET,
+        redirect_uris: [`${baseUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${baseUrl}/`],
+      },
+    ],
+  });
+  if (options.emulatorDown) emulator.available = false;
+
+  const config = parseConfig({
+    NODE_ENV: 'test',
+    ENTRA_TENANT_ID: emulator.tenantId,
+    ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
+    ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
+    BASE_URL: baseUrl,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+
+  const rawLogs: string[] = [];
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      cb();
+    },
+  });
+  const logger = createLogger(config.logLevel, sink);
+
+  let offset = 0;
+  const clock = () => Date.now() + offset;
+  const oidc = createOidcClient(config, logger, { retryInitialMs: 50, retryMaxMs: 200 });
+  oidc.start();
+  if (options.waitForDiscovery !== false && !options.emulatorDown) await oidc.whenReady();
+  const backend = createMemoryBackend({ defaultTtlMs: config.session.idleTimeoutMs, now: clock });
+  const app = createApp({
+    config,
+    logger,
+    oidc,
+    backend,
+    transactions: createMemoryTransactionStore({ now: clock }),
+    version: 'test',
+    clock,
+  });
+  server.on('request', app);
+
+  return {
+    baseUrl,
+    config,
+    emulator,
+    oidc,
+    backend,
+    app,
+    logs,
+    rawLogs,
+    advance(ms) {
+      offset += ms;
+    },
+    async close() {
+      oidc.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
+      await emulator.close();
+    },
+  };
+}
