@@ -70,10 +70,11 @@ export class MemorySessionStore extends session.Store {
     for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
   }
 
+  // The lifetime is the cookie's max-age counted on this store's clock from the last save (as a TTL
+  // would be in Redis), so a throttled idle-clock write extends it.
   private expiryOf(data: SessionData): number {
-    const expires = data.cookie?.expires;
-    if (expires) return new Date(expires).getTime();
-    return this.now() + this.defaultTtlMs;
+    const maxAge = data.cookie?.originalMaxAge;
+    return this.now() + (typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.defaultTtlMs);
   }
 }
 

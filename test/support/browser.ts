@@ -72,7 +72,7 @@ export class Browser {
     const steps: Step[] = [];
     const picker = await this.follow(startUrl, {}, steps);
     // Entra (and the emulator) keep their own session: a second sign-in goes straight back, no picker.
-    if (new URL(picker.url).origin === new URL(startUrl).origin) return picker;
+    if (!new URL(picker.url).pathname.startsWith('/emulator/interaction/')) return picker;
     const html = await picker.res.text();
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
     const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
