@@ -12,6 +12,8 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
 import { createMhaRouter } from './mha/routes.js';
+import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
+import { takeSignedOut } from './http/signed-out-notice.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger));
   app.use(securityHeaders(config));
+  app.use(localeMiddleware(config));
   // Static assets before the session: they never touch the session store.
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
   app.use(createHealthRouter({ oidc, backend, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
@@ -56,9 +59,15 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  app.get('/', (_req, res) => {
-    res.send(views.render('landing', { ...res.locals, title: 'Sign in' }));
+  app.get('/', (req, res) => {
+    // Back from Entra's sign-out (and not signed in again since): confirm it, once.
+    if (takeSignedOut(req, res, config) && !res.locals['user']) {
+      res.send(views.render('signed-out', { ...res.locals, title: res.locals.t('signedOut.title') }));
+      return;
+    }
+    res.send(views.render('landing', { ...res.locals, title: res.locals.t('landing.title') }));
   });
+  app.use(createLanguageRouter(config));
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
   app.use(createMhaRouter(views));
 

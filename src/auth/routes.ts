@@ -6,6 +6,8 @@ import { BadRequestError, ForbiddenError, SignInError } from '../errors.js';
 import type { SessionBackend } from '../session/backend.js';
 import { destroySession, establishSession } from '../session/session-middleware.js';
 import type { Views } from '../http/views.js';
+import { markSignedOut } from '../http/signed-out-notice.js';
+import { readCookie } from '../http/cookies.js';
 import { parseEntraError, explainEntraError } from './entra-errors.js';
 import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
@@ -125,7 +127,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   router.get('/auth/logout', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     if (!req.session?.user) return res.redirect(302, '/');
-    res.send(views.render('logout', { ...res.locals, title: 'Sign out' }));
+    res.send(views.render('logout', { ...res.locals, title: res.locals.t('logout.title') }));
   });
 
   router.post('/auth/logout', express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), async (req, res) => {
@@ -139,6 +141,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     }
     await destroySession(req);
     res.clearCookie(config.session.cookieName, { path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' });
+    markSignedOut(res, config);
     req.log.info({ event: 'signout', tid: user.tid, oid: user.oid, reason: 'user' }, 'signed out');
 
     const endSession = oidc.ready ? oidc.configuration().serverMetadata().end_session_endpoint : undefined;
@@ -167,7 +170,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     );
     req.log.info({ event: 'signout', reason: 'frontchannel', sessions: sessionIds.length }, 'front-channel logout');
     frontchannelHeaders(res, config);
-    res.status(200).type('html').send('<!doctype html><title>Signed out</title><p>Signed out.</p>');
+    res.status(200).type('html').send(views.render('frontchannel-logout', res.locals));
   });
 
   return router;
@@ -189,17 +192,6 @@ function singleQueryValue(req: Request, name: string): string | undefined {
 function rawQueryOf(req: Request): string {
   const i = req.originalUrl.indexOf('?');
   return i === -1 ? '' : req.originalUrl.slice(i + 1);
-}
-
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
 }
 
 function sha256(value: string): string {

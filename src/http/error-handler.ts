@@ -1,5 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, NotFoundError, SignInError } from '../errors.js';
+import { entraHelpLink } from '../auth/entra-errors.js';
+import { sanitizeReturnTo } from '../auth/return-to.js';
+import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
+import { describeError } from './error-text.js';
 import type { Views } from './views.js';
 
 /** APIs (and clients asking for JSON) get JSON; browsers get a page. */
@@ -39,15 +43,27 @@ export function errorHandler(views: Views) {
       res.json({ error: appError.code, message: appError.message, requestId: req.id });
       return;
     }
+    // Errors raised before the language was negotiated still get a page in the reader's language.
+    if (typeof res.locals.t !== 'function') {
+      const tr = createTranslator(negotiateLocale({ acceptLanguage: req.get('accept-language') }));
+      Object.assign(res.locals, { locale: tr.locale, t: tr.t, lookup: tr.lookup, languages: [] });
+    }
+    const text = describeError(appError, { locale: res.locals.locale, lookup: res.locals.lookup });
+    const aadsts = appError.details['aadsts'];
     res.type('html').send(
       views.render('error', {
         ...res.locals,
-        title: appError.message,
+        title: text.heading,
+        heading: text.heading,
+        advice: text.advice,
         status: appError.status,
         code: appError.code,
-        message: appError.message,
         details: appError.details,
         isSignIn: appError instanceof SignInError,
+        now: new Date().toISOString(),
+        helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
+        // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading).
+        retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : undefined,
       }),
     );
   };

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import type { Views } from '../http/views.js';
+import type { MessageKey } from '../i18n/i18n.js';
 
 /** The iLOGON_MHA pages and API: everything here is behind the session gate. */
 export function createMhaRouter(views: Views): Router {
@@ -8,21 +9,21 @@ export function createMhaRouter(views: Views): Router {
 
   router.use('/mha', requirePageAuth);
   router.get('/mha/', (req, res) => {
-    res.send(views.render('mha-home', { ...res.locals, title: 'Home' }));
+    res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title') }));
   });
   router.get('/mha/profile', (req, res) => {
     const user = req.session.user!;
-    const rows: Array<[string, string]> = [
-      ['Name', user.name ?? ''],
-      ['Username (preferred_username)', user.preferred_username ?? ''],
-      ['Email', user.email ?? ''],
-      ['Tenant ID (tid)', user.tid],
-      ['Object ID (oid)', user.oid],
-      ['Subject (sub)', user.sub],
-      ['App roles (roles)', user.roles.join(', ')],
-      ['Groups (groups)', user.groups.join(', ')],
+    const rows: Array<[MessageKey, string]> = [
+      ['profile.name', user.name ?? ''],
+      ['profile.preferredUsername', user.preferred_username ?? ''],
+      ['profile.email', user.email ?? ''],
+      ['profile.tid', user.tid],
+      ['profile.oid', user.oid],
+      ['profile.sub', user.sub],
+      ['profile.roles', user.roles.join(', ')],
+      ['profile.groups', user.groups.join(', ')],
     ];
-    res.send(views.render('mha-profile', { ...res.locals, title: 'Your profile', rows }));
+    res.send(views.render('mha-profile', { ...res.locals, title: res.locals.t('profile.title'), rows }));
   });
 
   router.use('/api', requireApiAuth);

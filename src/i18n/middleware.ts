@@ -1,0 +1,83 @@
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Config } from '../config.js';
+import { NotFoundError } from '../errors.js';
+import { readCookie } from '../http/cookies.js';
+import { sanitizeReturnTo } from '../auth/return-to.js';
+import { createTranslator, isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale, type Translator } from './i18n.js';
+
+export interface LanguageLink {
+  readonly locale: Locale;
+  readonly name: string;
+  readonly href: string;
+  readonly current: boolean;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** The negotiated page language (also the `<html lang>`). */
+      locale: Locale;
+      t: Translator['t'];
+      lookup: Translator['lookup'];
+      /** The language switcher's links, each back to the page it was shown on. */
+      languages: readonly LanguageLink[];
+    }
+  }
+}
+
+const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** The remembered choice; `__Host-` over https so no subdomain can plant or overwrite it. */
+export function languageCookieName(config: Config): string {
+  return config.session.secure ? '__Host-mha.lang' : 'mha.lang';
+}
+
+/**
+ * Chooses each request's language (explicit choice, then Accept-Language) and puts a translator in
+ * `res.locals`, so templates, routes and the error handler all speak the same language.
+ */
+export function localeMiddleware(config: Config) {
+  const cookieName = languageCookieName(config);
+  return function negotiateLanguage(req: Request, res: Response, next: NextFunction): void {
+    const translator = createTranslator(negotiateLocale({ chosen: readCookie(req, cookieName), acceptLanguage: req.get('accept-language') }));
+    res.locals.locale = translator.locale;
+    res.locals.t = translator.t;
+    res.locals.lookup = translator.lookup;
+    const here = encodeURIComponent(switchReturnTo(req));
+    res.locals.languages = LOCALES.map((locale) => ({
+      locale,
+      name: LOCALE_NAMES[locale],
+      href: `/lang/${locale}?returnTo=${here}`,
+      current: locale === translator.locale,
+    }));
+    res.setHeader('Content-Language', translator.locale);
+    next();
+  };
+}
+
+/**
+ * `GET /lang/:locale?returnTo=/path`: the switcher is a plain link, so it works without JavaScript and
+ * under the strict CSP. The choice is a cookie (a preference, not a secret) and wins over Accept-Language.
+ */
+export function createLanguageRouter(config: Config): Router {
+  const cookieName = languageCookieName(config);
+  const router = Router();
+  router.get('/lang/:locale', (req, res) => {
+    const locale = req.params['locale'];
+    if (!isLocale(locale)) throw new NotFoundError();
+    res.cookie(cookieName, locale, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: ONE_YEAR_MS });
+    const raw = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : undefined;
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, raw === undefined ? '/' : sanitizeReturnTo(raw));
+  });
+  return router;
+}
+
+// Switching language reloads the page it was chosen on, except sign-in steps, which must not be replayed.
+function switchReturnTo(req: Request): string {
+  if (req.method !== 'GET' || req.path.startsWith('/auth/login') || req.path.startsWith('/auth/callback') || req.path.startsWith('/lang/')) {
+    return '/';
+  }
+  return req.originalUrl;
+}
