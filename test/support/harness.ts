@@ -40,6 +40,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The public origin registered in Entra: the listening address unless a test puts a proxy in front.
+  const publicUrl = options.env?.['BASE_URL'] ?? baseUrl;
 
   const emulator = await startEmulator({
     ...(options.users ? { users: options.users } : {}),
@@ -47,8 +49,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       {
         client_id: EMULATOR_CLIENT_ID,
         client_secret: EMULATOR_CLIENT_SECRET,
-        redirect_uris: [`${baseUrl}/auth/callback`],
-        post_logout_redirect_uris: [`${baseUrl}/`],
+        redirect_uris: [`${publicUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${publicUrl}/`],
       },
     ],
   });
