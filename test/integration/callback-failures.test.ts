@@ -8,19 +8,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Runs the flow up to Entra's redirect back to the app and returns that callback URL, unvisited. */
-async function callbackUrlFor(harness: Harness, browser: Browser, user = 'B.Simon'): Promise<string> {
-  const picker = await browser.follow(`${harness.baseUrl}/auth/login`);
-  const html = await picker.res.text();
-  const action = /action="([^"]+)"/.exec(html)![1]!;
-  const oid = new RegExp(`name="user" value="([^"]+)">${user.replace('.', '\\.')}<`).exec(html)![1]!;
-  let res = await browser.request(new URL(action, picker.url).href, { method: 'POST', body: `user=${oid}` });
-  let url = new URL(res.headers.get('location')!, picker.url).href;
-  while (!url.startsWith(`${harness.baseUrl}/auth/callback`)) {
-    res = await browser.request(url);
-    url = new URL(res.headers.get('location')!, url).href;
-  }
-  return url;
+function callbackUrlFor(harness: Harness, browser: Browser, user = 'B.Simon'): Promise<string> {
+  return browser.untilCallback(`${harness.baseUrl}/auth/login`, `${harness.baseUrl}/auth/callback`, user);
 }
 
 async function expectNoSession(harness: Harness, browser: Browser): Promise<void> {

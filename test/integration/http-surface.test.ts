@@ -75,16 +75,7 @@ describe('behind a TLS-terminating proxy', () => {
   it('sets the __Host- session cookie with Secure at sign-in over https', async () => {
     h = await startHarness({ env: { TRUST_PROXY: '1', BASE_URL: 'https://mha.example.com' } });
     const browser = new Browser({ 'x-forwarded-proto': 'https' });
-    const picker = await browser.follow(`${h.baseUrl}/auth/login`);
-    const html = await picker.res.text();
-    const action = /action="([^"]+)"/.exec(html)![1]!;
-    const oid = /name="user" value="([^"]+)">B\.Simon</.exec(html)![1]!;
-    let res = await browser.request(new URL(action, picker.url).href, { method: 'POST', body: `user=${oid}` });
-    let url = new URL(res.headers.get('location')!, picker.url).href;
-    while (!url.startsWith('https://mha.example.com/auth/callback')) {
-      res = await browser.request(url);
-      url = new URL(res.headers.get('location')!, url).href;
-    }
+    const url = await browser.untilCallback(`${h.baseUrl}/auth/login`, 'https://mha.example.com/auth/callback');
     // The emulator redirected to the public https origin; deliver it to the app through the "proxy".
     const callback = await browser.request(`${h.baseUrl}${new URL(url).pathname}${new URL(url).search}`);
     expect(callback.status).toBe(302);

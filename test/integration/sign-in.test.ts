@@ -83,13 +83,8 @@ describe('sign-in through the emulator', () => {
 
   it('sets the session cookie HttpOnly, SameSite=Lax, Path=/ and not Secure on http', async () => {
     const browser = new Browser();
-    const login = await browser.follow(`${h.baseUrl}/auth/login`);
-    const html = await login.res.text();
-    const action = /action="([^"]+)"/.exec(html)![1]!;
-    const oid = /name="user" value="([^"]+)">B\.Simon</.exec(html)![1]!;
-    const res = await browser.request(new URL(action, login.url).href, { method: 'POST', body: `user=${oid}` });
-    const resume = await browser.request(new URL(res.headers.get('location')!, login.url).href);
-    const callback = await browser.request(resume.headers.get('location')!);
+    const url = await browser.untilCallback(`${h.baseUrl}/auth/login`, `${h.baseUrl}/auth/callback`);
+    const callback = await browser.request(url);
     expect(callback.status).toBe(302);
     const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('mha.sid='))!;
     expect(cookie).toMatch(/HttpOnly/i);

@@ -80,6 +80,26 @@ export class Browser {
     return this.follow(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user: button }).toString() }, steps);
   }
 
+  /**
+   * Runs the flow from `startUrl` up to the provider's redirect back to `callbackPrefix` and returns that
+   * callback URL without visiting it, for tests that tamper with, replay or reroute the callback.
+   */
+  async untilCallback(startUrl: string, callbackPrefix: string, userName = 'B.Simon'): Promise<string> {
+    const picker = await this.follow(startUrl);
+    const html = await picker.res.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
+    if (!action || !button) throw new Error(`no account picker for ${userName} at ${picker.url}`);
+    let res = await this.request(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user: button }).toString() });
+    let url = new URL(res.headers.get('location')!, picker.url).href;
+    for (let i = 0; i < 10 && !url.startsWith(callbackPrefix); i++) {
+      res = await this.request(url);
+      url = new URL(res.headers.get('location')!, url).href;
+    }
+    if (!url.startsWith(callbackPrefix)) throw new Error(`the flow never reached ${callbackPrefix}; last ${url}`);
+    return url;
+  }
+
   private store(url: URL, setCookies: string[]): void {
     for (const line of setCookies) {
       const [pair, ...attrs] = line.split(';');
