@@ -73,11 +73,8 @@ export class Browser {
     const picker = await this.follow(startUrl, {}, steps);
     // Entra (and the emulator) keep their own session: a second sign-in goes straight back, no picker.
     if (!new URL(picker.url).pathname.startsWith('/emulator/interaction/')) return picker;
-    const html = await picker.res.text();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
-    if (!action || !button) throw new Error(`no account picker for ${userName} at ${picker.url}: ${picker.res.status} ${html.slice(0, 500)}`);
-    return this.follow(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user: button }).toString() }, steps);
+    const choice = await this.accountChoice(picker, userName);
+    return this.follow(choice.action, { method: 'POST', body: choice.body }, steps);
   }
 
   /**
@@ -85,19 +82,24 @@ export class Browser {
    * callback URL without visiting it, for tests that tamper with, replay or reroute the callback.
    */
   async untilCallback(startUrl: string, callbackPrefix: string, userName = 'B.Simon'): Promise<string> {
-    const picker = await this.follow(startUrl);
-    const html = await picker.res.text();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
-    if (!action || !button) throw new Error(`no account picker for ${userName} at ${picker.url}`);
-    let res = await this.request(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user: button }).toString() });
-    let url = new URL(res.headers.get('location')!, picker.url).href;
+    const choice = await this.accountChoice(await this.follow(startUrl), userName);
+    let res = await this.request(choice.action, { method: 'POST', body: choice.body });
+    let url = new URL(res.headers.get('location')!, choice.action).href;
     for (let i = 0; i < 10 && !url.startsWith(callbackPrefix); i++) {
       res = await this.request(url);
       url = new URL(res.headers.get('location')!, url).href;
     }
     if (!url.startsWith(callbackPrefix)) throw new Error(`the flow never reached ${callbackPrefix}; last ${url}`);
     return url;
+  }
+
+  /** Reads the emulator's account picker and returns the form submission that picks `userName`. */
+  private async accountChoice(picker: { res: Response; url: string }, userName: string): Promise<{ action: string; body: string }> {
+    const html = await picker.res.text();
+    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+    const button = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
+    if (!action || !button) throw new Error(`no account picker for ${userName} at ${picker.url}: ${picker.res.status} ${html.slice(0, 300)}`);
+    return { action: new URL(action, picker.url).href, body: new URLSearchParams({ user: button }).toString() };
   }
 
   private store(url: URL, setCookies: string[]): void {
