@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(createLanguageRouter(config));
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
-  app.use(createMhaRouter(views));
+  app.use(createMhaRouter(views, config.authorization));
 
   app.use(notFound);
   app.use(errorHandler(views));

@@ -41,6 +41,12 @@ export interface Config {
     readonly cookieName: string;
     readonly ttlMs: number;
   };
+  readonly authorization: {
+    /** App role value that opens /mha/admin (MHA_ADMIN_ROLE, default MHA.Admin). */
+    readonly adminRole: string;
+    /** When set (MHA_REQUIRED_ROLE), every /mha/ page and /api/ call needs this app role. */
+    readonly requiredRole: string | undefined;
+  };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -205,6 +211,9 @@ export function parseConfig(env: Env): Config {
     problems.push('TRUST_PROXY: BASE_URL is https, so a TLS-terminating proxy sits in front of the app; set TRUST_PROXY to the number of proxies (usually 1)');
   }
 
+  const adminRole = parseRoleValue(value('MHA_ADMIN_ROLE'), 'MHA_ADMIN_ROLE', problems) ?? 'MHA.Admin';
+  const requiredRole = parseRoleValue(value('MHA_REQUIRED_ROLE'), 'MHA_REQUIRED_ROLE', problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const secure = baseUrl.startsWith('https:');
@@ -244,6 +253,7 @@ export function parseConfig(env: Env): Config {
       cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
       ttlMs: 10 * 60_000,
     },
+    authorization: { adminRole, requiredRole },
   };
   hideSecrets(config);
   return deepFreeze(config);
@@ -264,7 +274,22 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     sessionCookie: config.session.cookieName,
     sessionIdleMinutes: config.session.idleTimeoutMs / 60_000,
     sessionAbsoluteMinutes: config.session.absoluteTimeoutMs / 60_000,
+    adminRole: config.authorization.adminRole,
+    requiredRole: config.authorization.requiredRole ?? null,
   };
+}
+
+/**
+ * An app role *value* as Entra defines it (App roles > Value): no spaces, printable ASCII. The display name
+ * ("MHA Administrators") is not what tokens carry, so a value with spaces is always a mistake.
+ */
+function parseRoleValue(raw: string | undefined, name: string, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,249}$/.test(raw)) {
+    problems.push(`${name}: expected an app role Value as defined under App roles in Entra, without spaces, e.g. MHA.Admin (got "${raw}")`);
+    return undefined;
+  }
+  return raw;
 }
 
 function parseInteger(

@@ -29,7 +29,7 @@ export class ConfigError extends Error {
 }
 
 export class BadRequestError extends AppError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, string> } = {}) {
     super(code, 400, message, options);
   }
 }
@@ -41,8 +41,22 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, 403, message);
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, string> } = {}) {
+    super(code, 403, message, options);
+  }
+}
+
+/**
+ * A signed-in user who lacks what the page needs (an app role, a group). Signing in again as the same
+ * account cannot help, so the 403 page offers a different account and sign-out, never a redirect to sign-in
+ * (which would loop). `required` names what is missing; it is a configured role value or group id, never a secret.
+ */
+export class AccessDeniedError extends ForbiddenError {
+  readonly required: { readonly kind: 'role' | 'group'; readonly values: readonly string[] };
+  constructor(code: 'missing_role' | 'missing_group', values: readonly string[], message: string) {
+    const kind = code === 'missing_role' ? 'role' : 'group';
+    super(code, message, { details: { [kind]: values.join(', ') } });
+    this.required = Object.freeze({ kind, values: Object.freeze([...values]) });
   }
 }
 

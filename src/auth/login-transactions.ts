@@ -9,6 +9,8 @@ export interface LoginTransaction {
   /** sha256 of the binding cookie: a code+state replayed into another browser does not match. */
   readonly binding: string;
   readonly createdAt: number;
+  /** Set for a silent attempt (prompt=none): its login_required answer falls back to interactive sign-in. */
+  readonly prompt?: string;
 }
 
 export interface TransactionStore {

@@ -13,6 +13,7 @@ import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
 import { translateOidcError } from './oidc-errors.js';
 import { sanitizeReturnTo } from './return-to.js';
+import { parseLoginOptions } from './login-options.js';
 import { toSessionUser, userKey } from './session-user.js';
 
 export interface AuthRouterDeps {
@@ -32,6 +33,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
   router.get('/auth/login', async (req, res) => {
     const oidcConfig = oidc.configuration();
     const returnTo = sanitizeReturnTo(singleQueryValue(req, 'returnTo'));
+    const options = parseLoginOptions((name) => new URLSearchParams(rawQueryOf(req)).getAll(name));
 
     // One binding value per browser (reused across tabs, so parallel logins all complete).
     let binding = readCookie(req, txCookie);
@@ -49,7 +51,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     const code_verifier = client.randomPKCECodeVerifier();
     await transactions.put(
       state,
-      { code_verifier, nonce, returnTo, binding: sha256(binding), createdAt: clock() },
+      { code_verifier, nonce, returnTo, binding: sha256(binding), createdAt: clock(), ...(options.prompt ? { prompt: options.prompt } : {}) },
       config.loginTransaction.ttlMs,
     );
     const url = client.buildAuthorizationUrl(oidcConfig, {
@@ -61,6 +63,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       code_challenge_method: 'S256',
       state,
       nonce,
+      ...options,
     });
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(302, url.href);

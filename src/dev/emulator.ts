@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 
 export const EMULATOR_TENANT_ID = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
@@ -159,7 +159,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       jwks: `/${tenantId}/discovery/v2.0/keys`,
       userinfo: `/${tenantId}/openid/userinfo`,
     },
-    interactions: { url: (_ctx, interaction) => `/emulator/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/emulator/interaction/${interaction.uid}`,
+      // Entra accepts prompt=select_account (the account picker even when signed in); oidc-provider only
+      // knows the prompts its policy lists, so the emulator adds it.
+      policy: [...interactionPolicy.base(), new interactionPolicy.Prompt({ name: 'select_account', requestable: true })],
+    },
     // First-party app: consent is implied, as after an admin grants tenant-wide consent.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const { client, session } = ctx.oidc;
@@ -255,7 +260,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         await provider.interactionFinished(req, res, entraRedirectError('access_denied', 50105, `Your administrator has configured the application iLOGON_MHA ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '${user.username}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.`), { mergeWithLastSubmission: false });
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: subFor(user, clientId) } }, { mergeWithLastSubmission: false });
+      // Picking an account on this page answers every prompt the request asked for (login, consent, select_account).
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: subFor(user, clientId) }, consent: {}, select_account: {} },
+        { mergeWithLastSubmission: false },
+      );
     } catch (err) {
       next(err);
     }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, NotFoundError, SignInError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -40,7 +40,12 @@ export function errorHandler(views: Views) {
     res.setHeader('Cache-Control', 'no-store');
     if (appError.status === 503) res.setHeader('Retry-After', '5');
     if (wantsJson(req)) {
-      res.json({ error: appError.code, message: appError.message, requestId: req.id });
+      res.json({
+        error: appError.code,
+        message: appError.message,
+        ...(appError instanceof AccessDeniedError ? { [appError.required.kind === 'role' ? 'requiredRoles' : 'requiredGroups']: appError.required.values } : {}),
+        requestId: req.id,
+      });
       return;
     }
     // Errors raised before the language was negotiated still get a page in the reader's language.
@@ -49,6 +54,10 @@ export function errorHandler(views: Views) {
       Object.assign(res.locals, { locale: tr.locale, t: tr.t, lookup: tr.lookup, languages: [] });
     }
     const text = describeError(appError, { locale: res.locals.locale, lookup: res.locals.lookup });
+    if (appError instanceof AccessDeniedError) {
+      res.type('html').send(views.render('forbidden', { ...res.locals, title: text.heading, heading: text.heading, advice: text.advice, ...forbiddenPage(appError, req) }));
+      return;
+    }
     const aadsts = appError.details['aadsts'];
     res.type('html').send(
       views.render('error', {
@@ -66,6 +75,20 @@ export function errorHandler(views: Views) {
         retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : undefined,
       }),
     );
+  };
+}
+
+/**
+ * What the 403 page needs: the missing role or group, and a way out that is not a redirect loop. Another
+ * account goes through Entra's account picker (prompt=select_account) and comes back to this page.
+ */
+function forbiddenPage(err: AccessDeniedError, req: Request): Record<string, unknown> {
+  const returnTo = sanitizeReturnTo(req.originalUrl);
+  return {
+    code: err.code,
+    requiredRole: err.details['role'],
+    requiredGroup: err.details['group'],
+    switchAccountUrl: `/auth/login?prompt=select_account&returnTo=${encodeURIComponent(returnTo)}`,
   };
 }
 

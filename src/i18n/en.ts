@@ -153,6 +153,29 @@ export const en = {
   'oauth.temporarily_unavailable.advice': 'Wait a minute and try again.',
   'oauth.server_error.title': 'Microsoft sign-in had a problem',
   'oauth.server_error.advice': 'Wait a minute and try again.',
+
+  // Authorization (src/auth/authorize.ts) and sign-in options (src/auth/login-options.ts).
+  'error.missing_role': 'You need the app role {role} to open this page.',
+  'error.missing_role.advice':
+    'Ask your administrator to assign you the {role} app role for iLOGON_MHA in Microsoft Entra ID, or sign in with an account that has it.',
+  'error.missing_group': 'You need to be a member of a group that has access to this page.',
+  'error.missing_group.advice':
+    'Ask your administrator to add you to the group for iLOGON_MHA in Microsoft Entra ID, or sign in with an account that is a member.',
+  'error.invalid_prompt': 'prompt must be one of login, none, consent, select_account.',
+  'error.invalid_login_hint': 'login_hint must be a user name such as b.simon@contoso.com.',
+  'error.invalid_domain_hint': 'domain_hint must be a domain such as contoso.com, or organizations or consumers.',
+  'error.repeated_login_option': 'Give {name} only once.',
+  'forbidden.signedInAs': 'You are signed in as {name}.',
+  'forbidden.switchAccount': 'Sign in with a different account',
+  'forbidden.missingRole': 'Missing app role',
+  'forbidden.requiredGroup': 'Required group',
+  'admin.title': 'Administration',
+  'admin.intro': 'You hold the app role {role}, which opens the administration pages.',
+  'admin.adminRole': 'Admin app role (MHA_ADMIN_ROLE)',
+  'admin.requiredRole': 'Role required for all pages (MHA_REQUIRED_ROLE)',
+  'admin.noRequiredRole': 'none: every signed-in user of the organization',
+  'admin.yourRoles': 'Your roles',
+  'admin.back': 'Back to the home page',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -145,4 +145,27 @@ export const ja: Catalogue = {
   'oauth.temporarily_unavailable.advice': '1 分ほど待ってから、もう一度お試しください。',
   'oauth.server_error.title': 'Microsoft のサインインで問題が発生しました',
   'oauth.server_error.advice': '1 分ほど待ってから、もう一度お試しください。',
+
+  // 認可 (src/auth/authorize.ts) とサインインのオプション (src/auth/login-options.ts)。
+  'error.missing_role': 'このページを開くにはアプリ ロール {role} が必要です。',
+  'error.missing_role.advice':
+    'Microsoft Entra ID で iLOGON_MHA のアプリ ロール {role} を割り当てるよう管理者に依頼するか、このロールを持つアカウントでサインインしてください。',
+  'error.missing_group': 'このページを開くには、アクセス権のあるグループのメンバーである必要があります。',
+  'error.missing_group.advice':
+    'Microsoft Entra ID で iLOGON_MHA 用のグループに追加するよう管理者に依頼するか、そのメンバーのアカウントでサインインしてください。',
+  'error.invalid_prompt': 'prompt には login、none、consent、select_account のいずれかを指定してください。',
+  'error.invalid_login_hint': 'login_hint には b.simon@contoso.com のようなユーザー名を指定してください。',
+  'error.invalid_domain_hint': 'domain_hint には contoso.com のようなドメイン、または organizations か consumers を指定してください。',
+  'error.repeated_login_option': '{name} は 1 回だけ指定してください。',
+  'forbidden.signedInAs': '{name} としてサインインしています。',
+  'forbidden.switchAccount': '別のアカウントでサインイン',
+  'forbidden.missingRole': '不足しているアプリ ロール',
+  'forbidden.requiredGroup': '必要なグループ',
+  'admin.title': '管理',
+  'admin.intro': 'アプリ ロール {role} を持っているため、管理ページを開けます。',
+  'admin.adminRole': '管理者のアプリ ロール (MHA_ADMIN_ROLE)',
+  'admin.requiredRole': '全ページに必要なロール (MHA_REQUIRED_ROLE)',
+  'admin.noRequiredRole': 'なし: 組織のサインイン済みユーザー全員',
+  'admin.yourRoles': 'あなたのロール',
+  'admin.back': 'ホームに戻る',
 };

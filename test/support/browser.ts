@@ -56,6 +56,18 @@ export class Browser {
       const res = await this.request(current, currentInit);
       const location = res.headers.get('location') ?? undefined;
       steps.push({ url: current, status: res.status, ...(location ? { location } : {}) });
+      if (res.status === 200 && (res.headers.get('content-type') ?? '').includes('text/html')) {
+        // A page that submits its own form on load (oidc-provider ends the old session this way when
+        // another account is picked) is what a real browser would post at once.
+        const html = await res.text();
+        const auto = autoSubmitForm(html);
+        if (auto) {
+          current = new URL(auto.action, current).href;
+          currentInit = { method: 'POST', body: auto.body, headers: init.headers };
+          continue;
+        }
+        return { res: new Response(html, { status: res.status, headers: res.headers }), steps, url: current };
+      }
       if (res.status < 300 || res.status >= 400 || !location) return { res, steps, url: current };
       await res.arrayBuffer();
       current = new URL(location, current).href;
@@ -124,6 +136,16 @@ export class Browser {
       this.jar.set(url.hostname, cookies);
     }
   }
+}
+
+/** The form of a page that posts itself on load (`document.forms[0].submit()`), with its hidden fields. */
+function autoSubmitForm(html: string): { action: string; body: string } | undefined {
+  if (!html.includes('document.forms[0].submit()')) return undefined;
+  const action = /<form method="post" action="([^"]+)"/i.exec(html)?.[1];
+  if (!action) return undefined;
+  const fields = new URLSearchParams();
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\s*\/?>/g)) fields.append(m[1]!, m[2]!);
+  return { action: action.replace(/&amp;/g, '&'), body: fields.toString() };
 }
 
 /** The hidden CSRF token of the first sign-out form on a page. */
