@@ -11,7 +11,11 @@ export function requirePageAuth(req: Request, res: Response, next: NextFunction)
     return next();
   }
   res.setHeader('Cache-Control', 'no-store');
-  res.redirect(302, `/auth/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+  // The absolute timeout just ended a session: ask Entra silently (prompt=none) first. If Entra's own session
+  // is alive the user is back without a click; if not, the callback falls back to an interactive sign-in.
+  // Not after an idle timeout: the user was away, and a silent renewal would make the idle limit meaningless.
+  const silent = res.locals['sessionExpired'] === 'absolute' && req.method === 'GET';
+  res.redirect(302, `/auth/login?${silent ? 'prompt=none&' : ''}returnTo=${encodeURIComponent(req.originalUrl)}`);
 }
 
 /** Gate for APIs: 401 JSON, never a redirect a script would follow into an HTML sign-in page. */

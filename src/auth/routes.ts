@@ -25,6 +25,9 @@ export interface AuthRouterDeps {
   readonly clock: () => number;
 }
 
+// What Entra answers to prompt=none when it needs the user (AADSTS50058, 50076, 65001, ...).
+const SILENT_FALLBACK_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
+
 export function createAuthRouter(deps: AuthRouterDeps): Router {
   const { config, oidc, transactions, backend, views, clock } = deps;
   const router = Router();
@@ -89,6 +92,12 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     }
 
     const entraError = parseEntraError(params);
+    if (entraError && tx.prompt === 'none' && SILENT_FALLBACK_ERRORS.has(entraError.error)) {
+      // A silent renewal Entra could not complete (no Entra session, MFA due, consent or account choice needed):
+      // start the interactive sign-in instead. That one needs the user, so this can never loop.
+      req.log.info({ event: 'signin.silent_fallback', error: entraError.error, aadsts: entraError.aadsts }, 'silent sign-in needs interaction');
+      return res.redirect(302, `/auth/login?returnTo=${encodeURIComponent(tx.returnTo)}`);
+    }
     if (entraError) {
       const explained = explainEntraError(entraError);
       throw new SignInError('entra_error', entraError.error === 'access_denied' ? 403 : 400, explained.title, {

@@ -48,14 +48,17 @@ export function sessionMiddleware(config: Config, backend: SessionBackend) {
  */
 export function enforceSessionLifetime(config: Config, clock: () => number = Date.now) {
   const { idleTimeoutMs, absoluteTimeoutMs, touchIntervalMs } = config.session;
-  return function sessionLifetime(req: Request, _res: Response, next: NextFunction): void {
+  return function sessionLifetime(req: Request, res: Response, next: NextFunction): void {
     const s = req.session;
     if (!s?.user) return next();
     const now = clock();
     const authAt = s.authAt ?? 0;
     const lastSeen = s.lastSeen ?? 0;
     if (now - authAt >= absoluteTimeoutMs || now - lastSeen >= idleTimeoutMs) {
-      req.log.info({ event: 'session.expired', reason: now - authAt >= absoluteTimeoutMs ? 'absolute' : 'idle' }, 'session expired');
+      const reason = now - authAt >= absoluteTimeoutMs ? 'absolute' : 'idle';
+      req.log.info({ event: 'session.expired', reason }, 'session expired');
+      // The page gate reads this: an absolute expiry may be renewed silently while Entra's session lives.
+      res.locals['sessionExpired'] = reason;
       s.destroy((err) => next(err));
       return;
     }
