@@ -14,6 +14,7 @@ import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
 import { createMhaRouter } from './mha/routes.js';
 import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
 import { takeSignedOut } from './http/signed-out-notice.js';
+import { createSignInFailureLog, type SignInFailureLog } from './auth/signin-failures.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Shown as a banner on every page when the built-in emulator stands in for Entra. */
   readonly emulatorBanner?: boolean;
   readonly isShuttingDown?: () => boolean;
+  /** Where failed sign-ins are kept for the admin status page (one per app when not given). */
+  readonly signInFailures?: SignInFailureLog;
 }
 
 /** Builds the whole app from its dependencies; no side effects, so every test gets a fresh one. */
@@ -72,6 +75,19 @@ export function createApp(deps: AppDeps): Express {
   app.use(createMhaRouter(views, config.authorization));
 
   app.use(notFound);
-  app.use(errorHandler(views));
+  app.use(
+    errorHandler(views, {
+      failures: deps.signInFailures ?? createSignInFailureLog(),
+      // Admins see Entra's technical detail on error pages; anonymous visitors only with SHOW_ERROR_DETAILS=true.
+      showDetails: (req) => config.errorPages.showDetails || (req.session?.user?.roles.includes(config.authorization.adminRole) ?? false),
+      stepValues: {
+        redirectUri: config.redirectUri,
+        postLogoutRedirectUri: config.postLogoutRedirectUri,
+        clientId: config.entra.clientId,
+        tenantId: config.entra.tenantId,
+        authorityHost: config.entra.authorityHost,
+      },
+    }),
+  );
   return app;
 }

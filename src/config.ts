@@ -47,6 +47,10 @@ export interface Config {
     /** When set (MHA_REQUIRED_ROLE), every /mha/ page and /api/ call needs this app role. */
     readonly requiredRole: string | undefined;
   };
+  readonly errorPages: {
+    /** SHOW_ERROR_DETAILS=true: Entra's technical detail on error pages for everyone (set-up time only). */
+    readonly showDetails: boolean;
+  };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -213,6 +217,10 @@ export function parseConfig(env: Env): Config {
 
   const adminRole = parseRoleValue(value('MHA_ADMIN_ROLE'), 'MHA_ADMIN_ROLE', problems) ?? 'MHA.Admin';
   const requiredRole = parseRoleValue(value('MHA_REQUIRED_ROLE'), 'MHA_REQUIRED_ROLE', problems);
+  const showDetailsRaw = value('SHOW_ERROR_DETAILS')?.toLowerCase();
+  if (showDetailsRaw !== undefined && showDetailsRaw !== 'true' && showDetailsRaw !== 'false') {
+    problems.push(`SHOW_ERROR_DETAILS: expected true or false (got "${value('SHOW_ERROR_DETAILS')}")`);
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -254,6 +262,7 @@ export function parseConfig(env: Env): Config {
       ttlMs: 10 * 60_000,
     },
     authorization: { adminRole, requiredRole },
+    errorPages: { showDetails: showDetailsRaw === 'true' },
   };
   hideSecrets(config);
   return deepFreeze(config);
@@ -276,6 +285,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     sessionAbsoluteMinutes: config.session.absoluteTimeoutMs / 60_000,
     adminRole: config.authorization.adminRole,
     requiredRole: config.authorization.requiredRole ?? null,
+    showErrorDetails: config.errorPages.showDetails,
   };
 }
 

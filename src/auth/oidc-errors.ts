@@ -1,10 +1,37 @@
 import * as client from 'openid-client';
 import { SignInError } from '../errors.js';
-import { explainEntraError, parseEntraError } from './entra-errors.js';
+import { createTranslator } from '../i18n/i18n.js';
+import { catalogueCode, parseEntraError, type EntraError } from './entra-errors.js';
+
+// The message of an Entra SignInError is English (logs, JSON); pages translate from the same catalogue keys.
+const english = createTranslator('en');
 
 // openid-client / oauth4webapi codes that mean "the provider's answer was broken", not "the token was bad".
 const PROVIDER_FAULTS = new Set(['OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_PARSE_ERROR']);
 const NETWORK_FAULTS = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNRESET']);
+
+/**
+ * An error Entra reported (on the callback or at the token endpoint) as a SignInError. The message is the
+ * end user's title for the code; the parsed facts travel in `details` so the error page can show the
+ * codes to quote to everyone and the technical part (description, admin steps) to admins only.
+ */
+export function entraSignInError(entra: EntraError, status: number, cause?: unknown): SignInError {
+  const message =
+    (entra.aadsts ? english.lookup(`aadsts.${catalogueCode(entra.aadsts)}.title`) : undefined) ??
+    english.lookup(`oauth.${entra.error}.title`) ??
+    english.t('error.signin_entra_error');
+  return new SignInError('entra_error', status, message, {
+    ...(cause === undefined ? {} : { cause }),
+    details: {
+      error: entra.error,
+      ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
+      ...(entra.traceId ? { traceId: entra.traceId } : {}),
+      ...(entra.correlationId ? { correlationId: entra.correlationId } : {}),
+      ...(entra.timestamp ? { timestamp: entra.timestamp } : {}),
+      ...(entra.description ? { description: entra.description } : {}),
+    },
+  });
+}
 
 /**
  * Translates what openid-client throws during the code exchange into a SignInError, keeping the
@@ -14,20 +41,11 @@ export function translateOidcError(err: unknown): SignInError {
   if (err instanceof client.ResponseBodyError) {
     // The token endpoint answered with an OAuth error; Entra's body carries AADSTS codes and ids.
     const entra = parseEntraError(err.cause as Record<string, unknown>) ?? { error: err.error };
-    const explained = explainEntraError(entra);
-    return new SignInError('token_error', err.error === 'invalid_grant' || err.status < 500 ? 400 : 502, explained.title, {
-      cause: err,
-      details: {
-        error: entra.error,
-        advice: explained.advice,
-        ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
-        ...(entra.traceId ? { traceId: entra.traceId } : {}),
-        ...(entra.correlationId ? { correlationId: entra.correlationId } : {}),
-      },
-    });
+    return entraSignInError(entra, err.status < 500 ? 400 : 502, err);
   }
   if (err instanceof client.AuthorizationResponseError) {
-    return new SignInError('entra_error', 400, 'Microsoft Entra ID reported an error.', { cause: err, details: { error: err.error } });
+    const params = err.cause instanceof URLSearchParams ? err.cause : new URLSearchParams();
+    return entraSignInError(parseEntraError(params) ?? { error: err.error }, err.error === 'access_denied' ? 403 : 400, err);
   }
   const code = errorCode(err);
   if (code && NETWORK_FAULTS.has(code)) {

@@ -8,10 +8,10 @@ import { destroySession, establishSession } from '../session/session-middleware.
 import type { Views } from '../http/views.js';
 import { markSignedOut } from '../http/signed-out-notice.js';
 import { readCookie } from '../http/cookies.js';
-import { parseEntraError, explainEntraError } from './entra-errors.js';
+import { parseEntraError } from './entra-errors.js';
 import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
-import { translateOidcError } from './oidc-errors.js';
+import { entraSignInError, translateOidcError } from './oidc-errors.js';
 import { sanitizeReturnTo } from './return-to.js';
 import { parseLoginOptions } from './login-options.js';
 import { toSessionUser, userKey } from './session-user.js';
@@ -98,18 +98,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       req.log.info({ event: 'signin.silent_fallback', error: entraError.error, aadsts: entraError.aadsts }, 'silent sign-in needs interaction');
       return res.redirect(302, `/auth/login?returnTo=${encodeURIComponent(tx.returnTo)}`);
     }
-    if (entraError) {
-      const explained = explainEntraError(entraError);
-      throw new SignInError('entra_error', entraError.error === 'access_denied' ? 403 : 400, explained.title, {
-        details: {
-          error: entraError.error,
-          advice: explained.advice,
-          ...(entraError.aadsts ? { aadsts: entraError.aadsts } : {}),
-          ...(entraError.traceId ? { traceId: entraError.traceId } : {}),
-          ...(entraError.correlationId ? { correlationId: entraError.correlationId } : {}),
-        },
-      });
-    }
+    if (entraError) throw entraSignInError(entraError, entraError.error === 'access_denied' ? 403 : 400);
 
     const oidcConfig = oidc.configuration();
     // The redirect_uri sent to the token endpoint is the configured one, never rebuilt from Host headers.

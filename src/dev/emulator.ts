@@ -13,6 +13,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
+import { createFaults, entraErrorBody, entraErrorPageCode, installFaultMiddleware, installProviderFaults, type EmulatorFaults } from './emulator-faults.js';
 
 export const EMULATOR_TENANT_ID = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
 export const EMULATOR_CLIENT_ID = '0c6b8f3e-2d4a-4e9b-8f7c-1a2b3c4d5e6f';
@@ -79,6 +80,8 @@ export interface Emulator {
   available: boolean;
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
   readonly hits: Map<string, number>;
+  /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
+  readonly faults: EmulatorFaults;
   close(): Promise<void>;
 }
 
@@ -111,7 +114,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       client_secret: c.client_secret,
       redirect_uris: [...c.redirect_uris],
       post_logout_redirect_uris: [...c.post_logout_redirect_uris],
-      grant_types: ['authorization_code', 'refresh_token'],
+      // client_credentials: what the doctor uses to prove the client id and secret work.
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',
       id_token_signed_response_alg: 'RS256',
@@ -148,6 +152,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: { enabled: true },
+      clientCredentials: { enabled: true },
     },
     pkce: { required: () => true },
     responseTypes: ['code'],
@@ -178,7 +183,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     async renderError(ctx, out) {
       ctx.type = 'html';
-      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1><pre>${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
+      // Like Entra's own error page: the AADSTS code first, for errors it cannot send back to the app.
+      const code = entraErrorPageCode(out);
+      const headline = code ? `<p><strong>AADSTS${code}</strong>: ${escapeHtml(String(out['error_description'] ?? out['error']))}</p>` : '';
+      ctx.body = page('Sign-in error', `<h1>Sign-in error</h1>${headline}<pre>${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
     },
   };
 
@@ -194,6 +202,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     users,
     available: true,
     hits: new Map(),
+    faults: createFaults(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -210,6 +219,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     next();
   });
+
+  installFaultMiddleware(app, { tenantId, clients: options.clients, faults: emulator.faults });
+  installProviderFaults(provider, { tenantId, clients: options.clients, faults: emulator.faults });
 
   // Entra serves discovery at /{tenant}/v2.0/.well-known/...; oidc-provider at /.well-known/... of its mount.
   app.get(`/${tenantId}/v2.0/.well-known/openid-configuration`, (req, _res, next) => {
@@ -276,21 +288,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   return emulator;
 }
 
-/** The body Entra's token and discovery endpoints return on failure. */
-export function entraErrorBody(error: string, code: number, message: string): Record<string, unknown> {
-  const trace = randomUUID();
-  const correlation = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  return {
-    error,
-    error_description: `AADSTS${code}: ${message} Trace ID: ${trace} Correlation ID: ${correlation} Timestamp: ${timestamp}`,
-    error_codes: [code],
-    timestamp,
-    trace_id: trace,
-    correlation_id: correlation,
-    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
-  };
-}
+export { entraErrorBody } from './emulator-faults.js';
 
 /** An interaction result that makes oidc-provider redirect back with Entra's error shape. */
 function entraRedirectError(error: string, code: number, message: string): { error: string; error_description: string } {

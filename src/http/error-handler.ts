@@ -3,6 +3,8 @@ import { AccessDeniedError, AppError, NotFoundError, SignInError } from '../erro
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
+import type { SignInFailureLog } from '../auth/signin-failures.js';
+import { technicalDetails, type ErrorPageOptions } from './error-page.js';
 import { describeError } from './error-text.js';
 import type { Views } from './views.js';
 
@@ -20,13 +22,25 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
  * The one place errors become responses. Clients see a message only for 4xx and our own 5xx
  * (AppError); anything unexpected is logged with its stack and answered with a generic 500.
  */
-export function errorHandler(views: Views) {
+export function errorHandler(views: Views, options: ErrorPageOptions & { readonly failures?: SignInFailureLog } = {}) {
   // Express recognises error middleware by its four parameters.
   return function handleError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
     const appError = toAppError(err);
     const log = req.log ?? undefined;
     if (appError instanceof SignInError) {
-      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts: appError.details['aadsts'], status: appError.status, cause: describeCause(err) }, 'sign-in failed');
+      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page.
+      const { aadsts, error, traceId, correlationId } = appError.details;
+      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
+      options.failures?.record({
+        at: new Date().toISOString(),
+        reason: appError.reason,
+        status: appError.status,
+        requestId: req.id,
+        ...(aadsts ? { aadsts } : {}),
+        ...(error ? { error } : {}),
+        ...(traceId ? { traceId } : {}),
+        ...(correlationId ? { correlationId } : {}),
+      });
     } else if (appError.status >= 500) {
       log?.error({ err }, 'request failed');
     } else if (appError.status !== 404) {
@@ -39,12 +53,20 @@ export function errorHandler(views: Views) {
     res.status(appError.status);
     res.setHeader('Cache-Control', 'no-store');
     if (appError.status === 503) res.setHeader('Retry-After', '5');
+    // Entra's description and the admin steps: only for admins, or everyone with SHOW_ERROR_DETAILS=true.
+    const technical = options.showDetails?.(req) === true ? technicalDetails(appError, options.stepValues ?? {}) : undefined;
     if (wantsJson(req)) {
+      // The codes to quote are for everyone; the technical part follows the same rule as the page.
+      const { aadsts, traceId, correlationId } = appError.details;
       res.json({
         error: appError.code,
         message: appError.message,
+        ...(aadsts ? { aadsts } : {}),
+        ...(traceId ? { traceId } : {}),
+        ...(correlationId ? { correlationId } : {}),
         ...(appError instanceof AccessDeniedError ? { [appError.required.kind === 'role' ? 'requiredRoles' : 'requiredGroups']: appError.required.values } : {}),
         requestId: req.id,
+        ...(technical ? { technical } : {}),
       });
       return;
     }
@@ -69,7 +91,9 @@ export function errorHandler(views: Views) {
         code: appError.code,
         details: appError.details,
         isSignIn: appError instanceof SignInError,
-        now: new Date().toISOString(),
+        // Entra's own timestamp when it sent one: that is what its sign-in logs are searched by.
+        now: appError.details['timestamp'] ?? new Date().toISOString(),
+        technical,
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
         // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading).
         retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : undefined,

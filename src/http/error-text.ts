@@ -1,4 +1,5 @@
 import { AppError, SignInError } from '../errors.js';
+import { catalogueCode } from '../auth/entra-errors.js';
 import type { Translator } from '../i18n/i18n.js';
 
 export interface ErrorText {
@@ -19,7 +20,7 @@ export function describeError(err: AppError, tr: Pick<Translator, 'locale' | 'lo
   };
   const fromEntra =
     err instanceof SignInError
-      ? ((d['aadsts'] ? pair(`aadsts.${d['aadsts']}`, '.title') : undefined) ?? (d['error'] ? pair(`oauth.${d['error']}`, '.title') : undefined))
+      ? ((d['aadsts'] ? pair(`aadsts.${catalogueCode(d['aadsts'])}`, '.title') : undefined) ?? (d['error'] ? pair(`oauth.${d['error']}`, '.title') : undefined))
       : undefined;
   const found = fromEntra ?? pair(`error.${err.code}`, '');
   if (found) return found;

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   /** Start with the emulator down (discovery failing). */
   readonly emulatorDown?: boolean;
   readonly waitForDiscovery?: boolean;
+  /** The origin registered in Entra when it differs from BASE_URL (a redirect URI mismatch, AADSTS50011). */
+  readonly registeredBaseUrl?: string;
 }
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
@@ -41,7 +43,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The public origin registered in Entra: the listening address unless a test puts a proxy in front.
-  const publicUrl = options.env?.['BASE_URL'] ?? baseUrl;
+  const publicUrl = options.registeredBaseUrl ?? options.env?.['BASE_URL'] ?? baseUrl;
 
   const emulator = await startEmulator({
     ...(options.users ? { users: options.users } : {}),
