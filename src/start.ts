@@ -8,10 +8,13 @@ import type { Logger } from './logger.js';
 import { createOidcClient, type OidcClientOptions } from './auth/oidc-client.js';
 import { createMemoryTransactionStore } from './auth/login-transactions.js';
 import { createMemoryBackend } from './session/memory-backend.js';
+import type { SessionBackend } from './session/backend.js';
 
 export interface Running {
   readonly server: Server;
   readonly url: string;
+  /** Where sessions live; read by the bench (bench/targets/product.ts) to measure memory per session. */
+  readonly backend: SessionBackend;
   /** Fails readiness, drains in-flight requests (bounded), closes the store. */
   close(): Promise<void>;
 }
@@ -63,6 +66,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
   return {
     server,
     url,
+    backend,
     async close() {
       shuttingDown = true;
       oidc.stop();

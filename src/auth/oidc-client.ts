@@ -72,6 +72,8 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     }
     // Token endpoint responses come over TLS, but we verify the id_token signature anyway (defence in depth).
     client.enableNonRepudiationChecks(discovered);
+    const jwksUri = discovered.serverMetadata().jwks_uri;
+    if (jwksUri) discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri);
     discovered.timeout = entra.httpTimeoutSeconds;
     configuration = discovered;
     tenant = issuerTenant;
@@ -121,6 +123,33 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * openid-client keeps the authority's signing keys for five minutes. Sign-ins that find that cache empty
+ * at the same moment (right after start, or when it has just aged out) would each download the JWKS;
+ * they share one download instead, each caller reading its own copy of the one response. The download
+ * stays shared for a moment after it completes, until openid-client has read it into its cache (the
+ * library refetches for an unknown key only when its copy is a minute old, so this never hides a
+ * rotation). Every other request (discovery, token) passes straight through.
+ */
+export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fetch = fetch, holdMs = 1000): client.CustomFetch {
+  const target = new URL(jwksUri).href;
+  let inflight: Promise<Response> | undefined;
+  return (url, options) => {
+    if (options.method !== 'GET' || new URL(url).href !== target) return fetchImpl(url, options);
+    if (!inflight) {
+      const request = fetchImpl(url, options);
+      inflight = request;
+      const release = () => {
+        setTimeout(() => {
+          if (inflight === request) inflight = undefined;
+        }, holdMs).unref();
+      };
+      request.then(release, release);
+    }
+    return inflight.then((res) => res.clone());
   };
 }
 

@@ -79,25 +79,37 @@ export class MemorySessionStore extends session.Store {
 }
 
 export function createMemorySidIndex(now: () => number = Date.now): SidIndex & { prune(): void; readonly size: number } {
-  const index = new Map<string, Map<string, number>>();
+  // sid -> "expiresAt:sessionId,expiresAt:sessionId". One flat string per Entra session rather than a Map
+  // per sid: this index holds an entry for every signed-in session, and a Map each cost more heap than
+  // the session itself (bench: heap per session). Session ids are base64url, never "," or ":".
+  const index = new Map<string, string>();
+  const entries = (value: string) =>
+    value.split(',').map((entry) => {
+      const colon = entry.indexOf(':');
+      return { id: entry.slice(colon + 1), expiresAt: Number(entry.slice(0, colon)) };
+    });
+  const join = (list: ReadonlyArray<{ id: string; expiresAt: number }>) => list.map((e) => `${e.expiresAt}:${e.id}`).join(',');
   return {
     async add(sid, sessionId, ttlMs) {
-      const ids = index.get(sid) ?? new Map<string, number>();
-      ids.set(sessionId, now() + ttlMs);
-      index.set(sid, ids);
+      const previous = index.get(sid);
+      const others = previous ? entries(previous).filter((e) => e.id !== sessionId) : [];
+      index.set(sid, join([...others, { id: sessionId, expiresAt: now() + ttlMs }]));
     },
     async take(sid) {
-      const ids = index.get(sid);
+      const value = index.get(sid);
       index.delete(sid);
-      if (!ids) return [];
+      if (!value) return [];
       const t = now();
-      return [...ids].filter(([, expiresAt]) => expiresAt > t).map(([id]) => id);
+      return entries(value)
+        .filter((e) => e.expiresAt > t)
+        .map((e) => e.id);
     },
     prune() {
       const t = now();
-      for (const [sid, ids] of index) {
-        for (const [id, expiresAt] of ids) if (expiresAt <= t) ids.delete(id);
-        if (ids.size === 0) index.delete(sid);
+      for (const [sid, value] of index) {
+        const alive = entries(value).filter((e) => e.expiresAt > t);
+        if (alive.length === 0) index.delete(sid);
+        else if (alive.length !== value.split(',').length) index.set(sid, join(alive));
       }
     },
     get size() {

@@ -1,0 +1,57 @@
+/**
+ * The product as production runs it: `start()` from src/start.ts (the same wiring as src/server.ts) with
+ * NODE_ENV=production, the default middleware (helmet, request ids, pino at LOG_LEVEL=info writing to
+ * stdout, which the orchestrator redirects to a file), and the session store chosen by the environment.
+ *
+ * argv: <port> <authority host> <tenant id>. Extra bench-only commands over IPC, never over HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SessionData } from 'express-session';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start } from '../../src/start.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/dev/emulator.js';
+import { emit, handle, portArg } from './ipc.js';
+
+const port = portArg();
+const [, , , authorityHost, tenantId] = process.argv;
+const config = parseConfig({
+  ...process.env,
+  NODE_ENV: 'production',
+  PORT: String(port),
+  BASE_URL: `http://127.0.0.1:${port}`,
+  ENTRA_TENANT_ID: tenantId,
+  ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
+  ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+  ENTRA_AUTHORITY_HOST: authorityHost,
+  SESSION_SECRET: 'bench-session-secret-0123456789-0123456789-0123456789',
+});
+const running = await start(config, createLogger(config.logLevel), { host: '127.0.0.1' });
+const { store, sidIndex } = running.backend;
+
+const storeGet = (sid: string) =>
+  new Promise<SessionData | null | undefined>((resolve, reject) => store.get(sid, (err, s) => (err ? reject(err) : resolve(s))));
+const storeSet = (sid: string, data: SessionData) =>
+  new Promise<void>((resolve, reject) => store.set(sid, data, (err) => (err ? reject(err) : resolve())));
+
+/**
+ * Stores `count` more sessions shaped exactly like a real signed-in one (read back from the store), each
+ * with its own user and Entra sid, through the same store.set and sid index the callback uses. Ten
+ * thousand real sign-ins through the emulator would take minutes; the stored bytes are the same.
+ */
+handle('mintSessions', async (args) => {
+  const template = await storeGet(String(args['from']));
+  if (!template?.user) throw new Error('no signed-in session to copy');
+  const count = Number(args['count']);
+  for (let i = 0; i < count; i++) {
+    const id = randomBytes(24).toString('base64url'); // express-session's own id shape (uid-safe, 24 bytes)
+    const sid = randomBytes(16).toString('hex');
+    const oid = crypto.randomUUID();
+    const data = { ...template, user: { ...template.user, oid, sid }, csrf: randomBytes(24).toString('base64url') } as SessionData;
+    await storeSet(id, data);
+    await sidIndex.add(sid, id, config.session.absoluteTimeoutMs);
+  }
+  return count;
+});
+handle('storeKind', () => running.backend.kind);
+emit('ready');
