@@ -21,6 +21,14 @@ export interface Config {
     readonly allowInsecureHttp: boolean;
     readonly scope: string;
     readonly httpTimeoutSeconds: number;
+    /** The national cloud (ENTRA_CLOUD): it picks the default authority and Graph hosts. */
+    readonly cloud: EntraCloud;
+    /** Microsoft Graph origin for this cloud (groups overage); the emulator serves it on loopback. */
+    readonly graphHost: string;
+    /** ENTRA_TENANT_ID is organizations or common: the issuer is Entra's `{tenantid}` template. */
+    readonly multiTenant: boolean;
+    /** Lower-case tenant GUIDs whose users may sign in (ENTRA_ALLOWED_TENANTS); only in multi-tenant mode. */
+    readonly allowedTenants: readonly string[];
   };
   readonly baseUrl: string;
   readonly redirectUri: string;
@@ -61,7 +69,17 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
+const MULTI_TENANT_ALIASES = new Set(['common', 'organizations']);
+
+/** Personal Microsoft accounts (outlook.com, live.com) all carry this tenant id. */
+export const PERSONAL_ACCOUNTS_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
+
+export const ENTRA_CLOUDS = {
+  public: { authorityHost: 'https://login.microsoftonline.com', graphHost: 'https://graph.microsoft.com' },
+  usgov: { authorityHost: 'https://login.microsoftonline.us', graphHost: 'https://graph.microsoft.us' },
+  china: { authorityHost: 'https://login.partner.microsoftonline.cn', graphHost: 'https://microsoftgraph.chinacloudapi.cn' },
+} as const;
+export type EntraCloud = keyof typeof ENTRA_CLOUDS;
 
 export function isGuid(value: string): boolean {
   return GUID.test(value);
@@ -99,10 +117,12 @@ export function parseConfig(env: Env): Config {
   const tenantId = value('ENTRA_TENANT_ID');
   if (tenantId === undefined) {
     problems.push('ENTRA_TENANT_ID: required; the Directory (tenant) ID from the app\'s Overview page in Entra (a GUID)');
-  } else if (MULTI_TENANT_ALIASES.has(tenantId.toLowerCase())) {
+  } else if (tenantId.toLowerCase() === 'consumers') {
     problems.push(
-      `ENTRA_TENANT_ID: "${tenantId}" is a multi-tenant alias; this product signs in one organization: use the Directory (tenant) ID GUID`,
+      'ENTRA_TENANT_ID: "consumers" signs in personal Microsoft accounts only; use your Directory (tenant) ID GUID, or organizations with ENTRA_ALLOWED_TENANTS',
     );
+  } else if (MULTI_TENANT_ALIASES.has(tenantId.toLowerCase())) {
+    // Multi-tenant: checked below, together with ENTRA_ALLOWED_TENANTS.
   } else if (!isGuid(tenantId) && !DOMAIN.test(tenantId)) {
     problems.push(
       `ENTRA_TENANT_ID: expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a verified domain (got "${tenantId}")`,
@@ -126,7 +146,18 @@ export function parseConfig(env: Env): Config {
     );
   }
 
-  let authorityHost = 'https://login.microsoftonline.com';
+  const cloudRaw = (value('ENTRA_CLOUD') ?? 'public').toLowerCase();
+  let cloud: EntraCloud = 'public';
+  if (Object.hasOwn(ENTRA_CLOUDS, cloudRaw)) {
+    cloud = cloudRaw as EntraCloud;
+  } else {
+    problems.push(`ENTRA_CLOUD: expected public, usgov or china (got "${cloudRaw}"); each cloud needs its own app registration`);
+  }
+  const multiTenant = tenantId !== undefined && MULTI_TENANT_ALIASES.has(tenantId.toLowerCase());
+  const allowedTenants = parseAllowedTenants(value('ENTRA_ALLOWED_TENANTS'), multiTenant, problems);
+
+  let authorityHost: string = ENTRA_CLOUDS[cloud].authorityHost;
+  let graphHost: string = ENTRA_CLOUDS[cloud].graphHost;
   let allowInsecureHttp = false;
   const authorityRaw = value('ENTRA_AUTHORITY_HOST');
   if (authorityRaw !== undefined) {
@@ -140,6 +171,19 @@ export function parseConfig(env: Env): Config {
     } else {
       authorityHost = parsed.origin;
       allowInsecureHttp = parsed.protocol === 'http:';
+      // The emulator serves Microsoft Graph next to its authority: a loopback authority implies it.
+      if (isLoopbackHost(parsed.hostname)) graphHost = parsed.origin;
+    }
+  }
+  const graphRaw = value('ENTRA_GRAPH_HOST');
+  if (graphRaw !== undefined) {
+    const parsed = parseOrigin(graphRaw);
+    if (typeof parsed === 'string') {
+      problems.push(`ENTRA_GRAPH_HOST: ${parsed} (got "${graphRaw}")`);
+    } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+      problems.push(`ENTRA_GRAPH_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${graphRaw}")`);
+    } else {
+      graphHost = parsed.origin;
     }
   }
 
@@ -225,7 +269,7 @@ export function parseConfig(env: Env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const secure = baseUrl.startsWith('https:');
-  const authority = `${authorityHost}/${tenantId}/v2.0`;
+  const authority = `${authorityHost}/${multiTenant ? tenantId!.toLowerCase() : tenantId}/v2.0`;
   const idleTimeoutMs = idleMinutes * 60_000;
   const config: Config = {
     nodeEnv,
@@ -233,7 +277,7 @@ export function parseConfig(env: Env): Config {
     logLevel,
     trustProxy,
     entra: {
-      tenantId: tenantId!,
+      tenantId: multiTenant ? tenantId!.toLowerCase() : tenantId!,
       clientId: clientId!.toLowerCase(),
       clientSecret: clientSecret!,
       authorityHost,
@@ -242,6 +286,10 @@ export function parseConfig(env: Env): Config {
       allowInsecureHttp,
       scope: 'openid profile email',
       httpTimeoutSeconds: 10,
+      cloud,
+      graphHost,
+      multiTenant,
+      allowedTenants,
     },
     baseUrl,
     redirectUri: `${baseUrl}/auth/callback`,
@@ -277,6 +325,9 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     redirectUri: config.redirectUri,
     authority: config.entra.authority,
     tenantId: config.entra.tenantId,
+    cloud: config.entra.cloud,
+    graphHost: config.entra.graphHost,
+    ...(config.entra.multiTenant ? { allowedTenants: config.entra.allowedTenants } : {}),
     clientId: config.entra.clientId,
     clientSecret: `(set, ${config.entra.clientSecret.length} characters)`,
     trustProxy: config.trustProxy,
@@ -287,6 +338,30 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     requiredRole: config.authorization.requiredRole ?? null,
     showErrorDetails: config.errorPages.showDetails,
   };
+}
+
+/**
+ * ENTRA_ALLOWED_TENANTS: required with organizations/common (without it any Entra tenant in the world could
+ * sign in), meaningless otherwise (the single tenant is the allow-list), so both mistakes are reported.
+ */
+function parseAllowedTenants(raw: string | undefined, multiTenant: boolean, problems: string[]): string[] {
+  if (!multiTenant) {
+    if (raw !== undefined) problems.push('ENTRA_ALLOWED_TENANTS: only used when ENTRA_TENANT_ID is organizations or common; remove it, or switch to multi-tenant');
+    return [];
+  }
+  if (raw === undefined) {
+    problems.push(
+      'ENTRA_ALLOWED_TENANTS: required when ENTRA_TENANT_ID is organizations or common; a comma list of the customer tenant IDs (GUIDs) allowed to sign in',
+    );
+    return [];
+  }
+  const entries = raw.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+  const bad = entries.filter((t) => !isGuid(t));
+  if (entries.length === 0 || bad.length > 0) {
+    problems.push(`ENTRA_ALLOWED_TENANTS: expected tenant IDs (GUIDs) separated by commas${bad.length > 0 ? `; not a GUID: ${bad.map((b) => `"${b}"`).join(', ')}` : ''}`);
+    return [];
+  }
+  return [...new Set(entries.map((t) => t.toLowerCase()))];
 }
 
 /**

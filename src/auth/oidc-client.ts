@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { Config } from '../config.js';
+import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -11,8 +12,15 @@ export interface OidcClient {
   readonly notReadyReason: string | undefined;
   /** The openid-client configuration; throws ServiceUnavailableError before discovery completes. */
   configuration(): client.Configuration;
-  /** The tenant GUID read from the discovered issuer (the configured value may be a domain). */
+  /**
+   * The tenant GUID read from the discovered issuer (the configured value may be a domain); in
+   * multi-tenant mode the configured alias (organizations or common).
+   */
   tenantGuid(): string;
+  /** Tenants whose users may sign in: the single tenant, or ENTRA_ALLOWED_TENANTS in multi-tenant mode. */
+  allowedTenants(): readonly string[];
+  /** Redeems the authorization code and returns the validated id_token claims (and the access token, never stored). */
+  exchangeCode(currentUrl: URL, checks: CodeGrantChecks): Promise<CodeGrantResult>;
   /** Starts discovery in the background, retrying with backoff; never throws. */
   start(): void;
   /** Resolves when discovery has succeeded (for tests and dev tooling). */
@@ -25,7 +33,8 @@ export interface OidcClientOptions {
   readonly retryMaxMs?: number;
 }
 
-const ISSUER_SHAPE = /^(?<host>https?:\/\/[^/]+)\/(?<tid>[0-9a-f-]{36})\/v2\.0$/i;
+const ISSUER_SHAPE = /^(?<host>https?:\/\/[^/]+)\/(?<tid>[0-9a-f-]{36}|\{tenantid\})\/v2\.0$/i;
+const TEMPLATE = '{tenantid}';
 
 export function createOidcClient(config: Config, logger: Logger, options: OidcClientOptions = {}): OidcClient {
   const retryInitialMs = options.retryInitialMs ?? 1000;
@@ -34,6 +43,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
 
   let configuration: client.Configuration | undefined;
   let tenant: string | undefined;
+  let templateGrant: CodeGrant | undefined;
   let notReadyReason: string | undefined = 'discovery has not completed yet';
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -64,6 +74,13 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
       );
     }
     const issuerTenant = match.groups['tid']!.toLowerCase();
+    if (entra.multiTenant !== (issuerTenant === TEMPLATE)) {
+      throw new Error(
+        entra.multiTenant
+          ? `ENTRA_TENANT_ID is ${entra.tenantId} but the discovered issuer "${issuer}" names one tenant instead of Entra's ${TEMPLATE} template`
+          : `the discovered issuer "${issuer}" is Entra's multi-tenant template; set ENTRA_TENANT_ID to your tenant GUID`,
+      );
+    }
     if (isGuid(entra.tenantId) && issuerTenant !== entra.tenantId.toLowerCase()) {
       throw new Error(`the discovered issuer names tenant ${issuerTenant}, not ENTRA_TENANT_ID ${entra.tenantId}`);
     }
@@ -75,8 +92,20 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     const jwksUri = discovered.serverMetadata().jwks_uri;
     if (jwksUri) discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri);
     discovered.timeout = entra.httpTimeoutSeconds;
+    // openid-client fills Entra's {tenantid} template only when it resolves discovery itself on
+    // login.microsoftonline.com; we discover from the full URL on any cloud (and the emulator), so the
+    // template is handled in one place for every host. See template-issuer-grant.ts.
+    templateGrant = entra.multiTenant
+      ? createTemplateIssuerGrant({
+          metadata: discovered.serverMetadata(),
+          clientId: entra.clientId,
+          clientAuth: client.ClientSecretPost(entra.clientSecret),
+          allowInsecureRequests: entra.allowInsecureHttp,
+          timeoutSeconds: entra.httpTimeoutSeconds,
+        })
+      : undefined;
     configuration = discovered;
-    tenant = issuerTenant;
+    tenant = issuerTenant === TEMPLATE ? entra.tenantId : issuerTenant;
   }
 
   function attempt(delayMs: number): void {
@@ -111,6 +140,15 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     tenantGuid() {
       if (!tenant) throw new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up.');
       return tenant;
+    },
+    allowedTenants() {
+      return config.entra.multiTenant ? config.entra.allowedTenants : [this.tenantGuid()];
+    },
+    async exchangeCode(currentUrl, checks) {
+      const current = this.configuration();
+      if (templateGrant) return templateGrant(currentUrl, checks);
+      const tokens = await client.authorizationCodeGrant(current, currentUrl, { ...checks, idTokenExpected: true });
+      return { claims: tokens.claims(), access_token: tokens.access_token };
     },
     start() {
       stopped = false;

@@ -100,23 +100,21 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     }
     if (entraError) throw entraSignInError(entraError, entraError.error === 'access_denied' ? 403 : 400);
 
-    const oidcConfig = oidc.configuration();
+    oidc.configuration();
     // The redirect_uri sent to the token endpoint is the configured one, never rebuilt from Host headers.
     const currentUrl = new URL(`${config.redirectUri}?${rawQuery}`);
-    let tokens;
+    let claims;
     try {
-      tokens = await client.authorizationCodeGrant(oidcConfig, currentUrl, {
+      ({ claims } = await oidc.exchangeCode(currentUrl, {
         pkceCodeVerifier: tx.code_verifier,
         expectedState: state,
         expectedNonce: tx.nonce,
-        idTokenExpected: true,
-      });
+      }));
     } catch (err) {
       throw translateOidcError(err);
     }
-    const claims = tokens.claims();
     if (!claims) throw new SignInError('invalid_token', 502, 'Microsoft Entra ID did not return an ID token.');
-    const user = toSessionUser(claims, { tenantId: oidc.tenantGuid(), authorityHost: config.entra.authorityHost });
+    const user = toSessionUser(claims, { allowedTenants: oidc.allowedTenants(), authorityHost: config.entra.authorityHost });
 
     await establishSession(req, user, clock());
     if (user.sid) await backend.sidIndex.add(user.sid, req.sessionID, config.session.absoluteTimeoutMs);

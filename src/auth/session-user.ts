@@ -1,5 +1,5 @@
 import type { IDToken } from 'openid-client';
-import { isGuid } from '../config.js';
+import { isGuid, PERSONAL_ACCOUNTS_TENANT } from '../config.js';
 import { SignInError } from '../errors.js';
 
 /**
@@ -22,8 +22,10 @@ export interface SessionUser {
 }
 
 export interface ExpectedIssuer {
-  /** The tenant GUID this deployment signs in. */
-  readonly tenantId: string;
+  /** The tenant GUID this deployment signs in (single tenant). */
+  readonly tenantId?: string;
+  /** Or the tenants allowed to sign in (multi-tenant: ENTRA_ALLOWED_TENANTS). */
+  readonly allowedTenants?: readonly string[];
   /** The authority host, e.g. https://login.microsoftonline.com (no trailing slash). */
   readonly authorityHost: string;
 }
@@ -40,8 +42,13 @@ export function toSessionUser(claims: IDToken, expected: ExpectedIssuer): Sessio
   if (typeof tid !== 'string' || !isGuid(tid)) {
     throw new SignInError('invalid_token', 401, 'The sign-in token did not name a valid organization (tid).');
   }
-  if (tid.toLowerCase() !== expected.tenantId.toLowerCase()) {
-    throw new SignInError('wrong_tenant', 403, 'This account belongs to an organization that is not enabled for iLOGON_MHA.', {
+  const allowed = (expected.allowedTenants ?? (expected.tenantId ? [expected.tenantId] : [])).map((t) => t.toLowerCase());
+  if (!allowed.includes(tid.toLowerCase())) {
+    // Personal accounts reach a `common` app with their own fixed tenant id; they get their own words.
+    if (tid.toLowerCase() === PERSONAL_ACCOUNTS_TENANT) {
+      throw new SignInError('personal_account', 403, 'Personal Microsoft accounts cannot sign in to iLOGON_MHA.', { details: { tenant: tid } });
+    }
+    throw new SignInError('wrong_tenant', 403, 'Your organization is not enabled for iLOGON_MHA.', {
       details: { tenant: tid },
     });
   }

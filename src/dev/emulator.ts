@@ -7,6 +7,7 @@
  *
  * Used by `npm run dev` and by the tests; never part of the production build (src/dev is excluded).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -28,7 +29,28 @@ export interface EmulatorUser {
   readonly roles?: readonly string[];
   /** false reproduces "Assignment required" with the user not assigned (AADSTS50105). */
   readonly assigned?: boolean;
+  /** The user's tenant (`tid`); defaults to the emulator's tenant. Others sign in only via organizations/common. */
+  readonly tenantId?: string;
+  /** Test-only forgery: the id_token's `iss` names this tenant while `tid` names the user's own. */
+  readonly issuerTenantId?: string;
 }
+
+/** Tenants of the multi-tenant users below; the personal-account tenant is Entra's fixed one. */
+export const FABRIKAM_TENANT_ID = 'b7e6c0d4-2f1a-4c3b-9e8d-7a6f5e4d3c21';
+export const WOODGROVE_TENANT_ID = 'c3d2e1f0-9a8b-4c7d-8e6f-5a4b3c2d1e09';
+export const PERSONAL_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+
+/** Users from other tenants, for multi-tenant tests: add them with `users: [...DEFAULT_USERS, ...OTHER_TENANT_USERS]`. */
+export const OTHER_TENANT_USERS: readonly EmulatorUser[] = [
+  { username: 'F.Fabrikam@fabrikam.com', name: 'F.Fabrikam', oid: '5d4c3b2a-1f0e-4d9c-8b7a-6e5d4c3b2a11', email: 'F.Fabrikam@fabrikam.com', tenantId: FABRIKAM_TENANT_ID },
+  { username: 'W.Woodgrove@woodgrove.com', name: 'W.Woodgrove', oid: '7e6d5c4b-3a2f-4e1d-9c8b-7a6f5e4d3c22', email: 'W.Woodgrove@woodgrove.com', tenantId: WOODGROVE_TENANT_ID },
+  { username: 'P.Personal@outlook.com', name: 'P.Personal', oid: '00000000-0000-0000-4a3b-2c1d0e9f8a33', email: 'P.Personal@outlook.com', tenantId: PERSONAL_TENANT_ID },
+  // A token whose iss names Fabrikam while its tid names Contoso: what a confused or hostile issuer would send.
+  { username: 'X.Forged@fabrikam.com', name: 'X.Forged', oid: '8f7e6d5c-4b3a-4f2e-8d1c-0b9a8f7e6d44', tenantId: EMULATOR_TENANT_ID, issuerTenantId: FABRIKAM_TENANT_ID },
+];
+
+/** Entra's multi-tenant authorities: their discovery names the `{tenantid}` issuer template. */
+const MULTI_TENANT_ALIASES = ['organizations', 'common'];
 
 export const DEFAULT_USERS: readonly EmulatorUser[] = [
   {
@@ -137,14 +159,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
           return {
             sub,
             ver: '2.0',
-            tid: tenantId,
+            tid: user.tenantId ?? tenantId,
+            // Not a listed claim, so never in a token: read by the IdToken patch below to pick `iss`.
+            emulator_iss_tid: user.issuerTenantId ?? user.tenantId ?? tenantId,
             oid: user.oid,
             name: user.name,
             preferred_username: user.username,
             ...(user.email ? { email: user.email } : {}),
             ...(user.roles && user.roles.length > 0 ? { roles: [...user.roles] } : {}),
             // Entra's login_hint is opaque; the app only echoes it back as logout_hint.
-            login_hint: Buffer.from(JSON.stringify({ oid: user.oid, tid: tenantId })).toString('base64url'),
+            login_hint: Buffer.from(JSON.stringify({ oid: user.oid, tid: user.tenantId ?? tenantId })).toString('base64url'),
           };
         },
       };
@@ -195,6 +219,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // when back-channel logout is configured, so the emulator says yes for every client.
   (provider.Client.prototype as unknown as { includeSid(): boolean }).includeSid = () => true;
 
+  // Entra's issuer depends on the tenant: `{host}/{tid}/v2.0` in each id_token, the literal template
+  // `{host}/{tenantid}/v2.0` in organizations/common discovery. oidc-provider has one fixed issuer, so it
+  // becomes a getter reading the tenant from the request context.
+  const issuerTenant = new AsyncLocalStorage<string>();
+  Object.defineProperty(provider, 'issuer', {
+    configurable: true,
+    get: () => `${authorityHost}/${issuerTenant.getStore() ?? tenantId}/v2.0`,
+  });
+  const idTokenProto = provider.IdToken.prototype as unknown as { issue(...args: unknown[]): Promise<string>; available: Record<string, unknown> };
+  const issueIdToken = idTokenProto.issue;
+  idTokenProto.issue = function issueWithTenantIssuer(this: typeof idTokenProto, ...args: unknown[]) {
+    return issuerTenant.run(String(this.available['emulator_iss_tid'] ?? tenantId), () => issueIdToken.apply(this, args));
+  };
+  /** Interactions started through organizations/common: their resume answers with the template issuer. */
+  const multiTenantInteractions = new Set<string>();
+
   const emulator: Emulator = {
     authorityHost,
     tenantId,
@@ -229,6 +269,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     req.originalUrl = req.url;
     next();
   });
+  // organizations/common: the same endpoints under the alias, and discovery naming the {tenantid} template.
+  app.use((req, res, next) => {
+    const alias = MULTI_TENANT_ALIASES.find((a) => req.path.startsWith(`/${a}/`));
+    const resume = /^\/[^/]+\/oauth2\/v2\.0\/authorize\/([^/]+)$/.exec(req.path)?.[1];
+    if (!alias && !(resume && multiTenantInteractions.has(resume))) return next();
+    if (alias) {
+      const rest = req.url.slice(alias.length + 1);
+      if (rest.startsWith('/v2.0/.well-known/openid-configuration')) {
+        req.url = '/.well-known/openid-configuration';
+        rewriteJsonBody(res, (body) => JSON.parse(JSON.stringify(body).split(`/${tenantId}/`).join(`/${alias}/`)));
+      } else {
+        req.url = `/${tenantId}${rest}`;
+        // An interaction started here resumes on the tenant path; remember it so its answer stays multi-tenant.
+        const setHeader = res.setHeader.bind(res);
+        res.setHeader = (name: string, value: number | string | readonly string[]) => {
+          const uid = name.toLowerCase() === 'location' ? /\/emulator\/interaction\/([^/?#]+)/.exec(String(value))?.[1] : undefined;
+          if (uid) multiTenantInteractions.add(uid);
+          return setHeader(name, value);
+        };
+      }
+      req.originalUrl = req.url;
+    }
+    issuerTenant.run('{tenantid}', () => next());
+  });
+
   // Any other tenant in the path: Entra answers 400 with AADSTS90002.
   app.get('/:tenant/v2.0/.well-known/openid-configuration', (req, res, next) => {
     if (req.params.tenant === tenantId) return next();
@@ -268,6 +333,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         res.status(400).type('text').send('unknown user');
         return;
       }
+      if ((user.tenantId ?? tenantId) !== tenantId && !multiTenantInteractions.has(details.uid)) {
+        await provider.interactionFinished(req, res, entraRedirectError('invalid_request', 50020, `User account '${user.username}' from identity provider 'https://sts.windows.net/${user.tenantId}/' does not exist in tenant '${tenantId}' and cannot access the application '${clientId}' in that tenant.`), { mergeWithLastSubmission: false });
+        return;
+      }
       if (user.assigned === false) {
         await provider.interactionFinished(req, res, entraRedirectError('access_denied', 50105, `Your administrator has configured the application iLOGON_MHA ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '${user.username}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.`), { mergeWithLastSubmission: false });
         return;
@@ -289,6 +358,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 }
 
 export { entraErrorBody } from './emulator-faults.js';
+
+/** Lets the emulator adjust a JSON body oidc-provider writes (koa sets its headers, then ends once). */
+function rewriteJsonBody(res: express.Response, change: (body: unknown) => unknown): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => express.Response;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if ((Buffer.isBuffer(chunk) || typeof chunk === 'string') && res.statusCode === 200) {
+      const text = JSON.stringify(change(JSON.parse(chunk.toString())));
+      res.setHeader('content-length', Buffer.byteLength(text));
+      return end(text, ...rest);
+    }
+    return end(chunk, ...rest);
+  }) as typeof res.end;
+}
 
 /** An interaction result that makes oidc-provider redirect back with Entra's error shape. */
 function entraRedirectError(error: string, code: number, message: string): { error: string; error_description: string } {

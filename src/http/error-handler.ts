@@ -29,8 +29,8 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
     const log = req.log ?? undefined;
     if (appError instanceof SignInError) {
       // The one place a failed sign-in is recorded: one log event, one entry for the admin status page.
-      const { aadsts, error, traceId, correlationId } = appError.details;
-      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
+      const { aadsts, error, traceId, correlationId, tenant } = appError.details;
+      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, tenant, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
       options.failures?.record({
         at: new Date().toISOString(),
         reason: appError.reason,
@@ -96,7 +96,7 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
         technical,
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
         // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading).
-        retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : undefined,
+        retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : differentAccount(appError),
       }),
     );
   };
@@ -114,6 +114,11 @@ function forbiddenPage(err: AccessDeniedError, req: Request): Record<string, unk
     requiredGroup: err.details['group'],
     switchAccountUrl: `/auth/login?prompt=select_account&returnTo=${encodeURIComponent(returnTo)}`,
   };
+}
+
+/** Refusals of the account itself: signing in again only helps with another account, so show the picker. */
+function differentAccount(err: AppError): string | undefined {
+  return err.code === 'signin_wrong_tenant' || err.code === 'signin_personal_account' ? '/auth/login?prompt=select_account' : undefined;
 }
 
 function toAppError(err: unknown): AppError {

@@ -66,7 +66,7 @@ describe('toSessionUser', () => {
 
   it.each<[string, Record<string, unknown>, string]>([
     ['another tenant', { tid: '11111111-1111-1111-1111-111111111111', iss: `${HOST}/11111111-1111-1111-1111-111111111111/v2.0` }, 'wrong_tenant:403'],
-    ['a personal Microsoft account', { tid: '9188040d-6c67-4c5b-b112-36a304b66dad', iss: `${HOST}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0` }, 'wrong_tenant:403'],
+    ['a personal Microsoft account', { tid: '9188040d-6c67-4c5b-b112-36a304b66dad', iss: `${HOST}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0` }, 'personal_account:403'],
     ['missing tid', { tid: undefined }, 'invalid_token:401'],
     ['tid not a GUID', { tid: 'contoso.com' }, 'invalid_token:401'],
     ['iss naming another tenant than tid', { iss: `${HOST}/11111111-1111-1111-1111-111111111111/v2.0` }, 'invalid_token:401'],
