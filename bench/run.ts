@@ -94,8 +94,9 @@ async function startTarget(t: Pick<Target, 'script' | 'store'>, redis?: BenchRed
     ready = started.ready;
   }
   const args = [String(port)];
-  if (t.script === 'eoc') args.push(String(ready['issuer']));
-  if (t.script === 'product') args.push(String(ready['authorityHost']), String(ready['tenantId']));
+  const client = [String(ready['clientId']), String(ready['clientSecret'])];
+  if (t.script === 'eoc') args.push(String(ready['issuer']), ...client);
+  if (t.script === 'product') args.push(String(ready['authorityHost']), String(ready['tenantId']), ...client);
   const env: Record<string, string> = { NODE_ENV: 'production' };
   if (t.store === 'redis') {
     if (!redis) throw new Error('no Redis for a Redis target');

@@ -24,6 +24,8 @@ emit('ready', {
   authorityHost: emulator.authorityHost,
   tenantId: emulator.tenantId,
   issuer: emulator.issuer,
+  clientId: EMULATOR_CLIENT_ID,
+  clientSecret: EMULATOR_CLIENT_SECRET,
   discoveryPath: `/${emulator.tenantId}/v2.0/.well-known/openid-configuration`,
   jwksPath: `/${emulator.tenantId}/discovery/v2.0/keys`,
 });

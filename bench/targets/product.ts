@@ -1,28 +1,34 @@
 /**
- * The product as production runs it: `start()` from src/start.ts (the same wiring as src/server.ts) with
- * NODE_ENV=production, the default middleware (helmet, request ids, pino at LOG_LEVEL=info writing to
+ * The product as production runs it: `start()` from the compiled dist/start.js (the same wiring as
+ * src/server.ts) with NODE_ENV=production, the default middleware (helmet, request ids, pino at LOG_LEVEL=info writing to
  * stdout, which the orchestrator redirects to a file), and the session store chosen by the environment.
  *
- * argv: <port> <authority host> <tenant id>. Extra bench-only commands over IPC, never over HTTP.
+ * argv: <port> <authority host> <tenant id> <client id> <client secret> (from the emulator). Extra bench-only commands over IPC, never over HTTP.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { SessionData } from 'express-session';
-import { parseConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { start } from '../../src/start.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/dev/emulator.js';
+import { fileURLToPath } from 'node:url';
 import { emit, handle, portArg } from './ipc.js';
 
+// The compiled build, as `npm start` runs it: tsx's on-the-fly transform wraps every closure in a naming
+// helper, which would bill the product for work production never does. Types come from src/.
+const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url);
+if (!existsSync(fileURLToPath(dist('start.js')))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
+const { parseConfig } = (await import(dist('config.js').href)) as typeof import('../../src/config.js');
+const { createLogger } = (await import(dist('logger.js').href)) as typeof import('../../src/logger.js');
+const { start } = (await import(dist('start.js').href)) as typeof import('../../src/start.js');
+
 const port = portArg();
-const [, , , authorityHost, tenantId] = process.argv;
+const [, , , authorityHost, tenantId, clientId, clientSecret] = process.argv;
 const config = parseConfig({
   ...process.env,
   NODE_ENV: 'production',
   PORT: String(port),
   BASE_URL: `http://127.0.0.1:${port}`,
   ENTRA_TENANT_ID: tenantId,
-  ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
-  ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+  ENTRA_CLIENT_ID: clientId,
+  ENTRA_CLIENT_SECRET: clientSecret,
   ENTRA_AUTHORITY_HOST: authorityHost,
   SESSION_SECRET: 'bench-session-secret-0123456789-0123456789-0123456789',
 });

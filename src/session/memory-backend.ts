@@ -17,7 +17,12 @@ export interface MemoryBackendOptions {
  * One process only: replicas need the shared backend.
  */
 export class MemorySessionStore extends session.Store {
-  private readonly sessions = new Map<string, { json: string; expiresAt: number }>();
+  /**
+   * sid -> `${expiresAt}${json}`: the expiry in milliseconds, then the session's JSON (which always
+   * starts with "{"). One string per session rather than an object holding two fields: this map is
+   * most of the heap a signed-in user costs (bench: heap per session).
+   */
+  private readonly sessions = new Map<string, string>();
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
 
@@ -29,16 +34,22 @@ export class MemorySessionStore extends session.Store {
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
     const entry = this.sessions.get(sid);
-    if (!entry) return callback(null, null);
-    if (entry.expiresAt <= this.now()) {
+    if (entry === undefined) return callback(null, null);
+    const brace = entry.indexOf('{');
+    if (Number(entry.slice(0, brace)) <= this.now()) {
       this.sessions.delete(sid);
       return callback(null, null);
     }
-    callback(null, JSON.parse(entry.json) as SessionData);
+    callback(null, JSON.parse(entry.slice(brace)) as SessionData);
   }
 
   override set(sid: string, data: SessionData, callback?: Callback): void {
-    this.sessions.set(sid, { json: JSON.stringify(data), expiresAt: this.expiryOf(data) });
+    const entry = `${this.expiryOf(data)}${JSON.stringify(data)}`;
+    // V8 builds that string as a rope of pieces (JSON.stringify's own chunks, then the concatenation);
+    // reading one character flattens it into a single tight string now, instead of keeping the rope
+    // (about 190 bytes more per session) until something happens to read the session again.
+    entry.charCodeAt(0);
+    this.sessions.set(sid, entry);
     callback?.();
   }
 
@@ -67,7 +78,7 @@ export class MemorySessionStore extends session.Store {
 
   prune(): void {
     const now = this.now();
-    for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
+    for (const [sid, entry] of this.sessions) if (Number(entry.slice(0, entry.indexOf('{'))) <= now) this.sessions.delete(sid);
   }
 
   // The lifetime is the cookie's max-age counted on this store's clock from the last save (as a TTL
