@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 import type { OidcClient } from './auth/oidc-client.js';
 import type { TransactionStore } from './auth/login-transactions.js';
 import { createAuthRouter } from './auth/routes.js';
+import { createAdminConsentRouter } from './auth/admin-consent.js';
 import type { SessionBackend } from './session/backend.js';
 import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(createLanguageRouter(config));
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
+  app.use(createAdminConsentRouter({ config, views }));
   app.use(createMhaRouter(views, config.authorization));
 
   app.use(notFound);

@@ -100,6 +100,8 @@ export interface Emulator {
   readonly users: readonly EmulatorUser[];
   /** While false, every request answers 503 (an Entra outage or unreachable network). */
   available: boolean;
+  /** What an admin answers on the admin-consent page (`/{tenant}/v2.0/adminconsent`). */
+  adminConsent: 'grant' | 'deny';
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
   readonly hits: Map<string, number>;
   /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
@@ -241,6 +243,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     issuer,
     users,
     available: true,
+    adminConsent: 'grant',
     hits: new Map(),
     faults: createFaults(),
     close: () =>
@@ -292,6 +295,39 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       req.originalUrl = req.url;
     }
     issuerTenant.run('{tenantid}', () => next());
+  });
+
+  // Entra's admin-consent endpoint: an admin of {tenant} grants (or refuses) the app's permissions tenant-wide,
+  // then Entra redirects to redirect_uri with tenant + admin_consent=True, or error + error_description.
+  app.get('/:tenant/v2.0/adminconsent', (req, res) => {
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : '');
+    const known = options.clients.find((c) => c.client_id === q('client_id'));
+    if (!known) {
+      res.status(400).json(entraErrorBody('unauthorized_client', 700016, `Application with identifier '${q('client_id')}' was not found in the directory.`));
+      return;
+    }
+    let target: URL;
+    try {
+      target = new URL(q('redirect_uri'));
+    } catch {
+      res.status(400).json(entraErrorBody('invalid_request', 50011, 'The redirect URI specified in the request does not match the redirect URIs configured for the application.'));
+      return;
+    }
+    if (!known.redirect_uris.some((r) => new URL(r).origin === target.origin)) {
+      res.status(400).json(entraErrorBody('invalid_request', 50011, `The redirect URI '${target.href}' specified in the request does not match the redirect URIs configured for the application.`));
+      return;
+    }
+    const tenant = /^[0-9a-f-]{36}$/i.test(req.params.tenant) ? req.params.tenant.toLowerCase() : tenantId;
+    if (emulator.adminConsent === 'grant') {
+      target.searchParams.set('tenant', tenant);
+      target.searchParams.set('admin_consent', 'True');
+    } else {
+      const body = entraErrorBody('access_denied', 65004, 'User declined to consent to access the app.');
+      target.searchParams.set('error', 'access_denied');
+      target.searchParams.set('error_description', String(body['error_description']));
+    }
+    target.searchParams.set('state', q('state'));
+    res.redirect(302, target.href);
   });
 
   // Any other tenant in the path: Entra answers 400 with AADSTS90002.

@@ -214,6 +214,17 @@ export const en = {
   'admin.noRequiredRole': 'none: every signed-in user of the organization',
   'admin.yourRoles': 'Your roles',
   'admin.back': 'Back to the home page',
+
+  'error.invalid_consent_tenant': 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.',
+  'error.invalid_consent_state': 'This admin-consent answer does not belong to a consent started in this browser.',
+  'error.invalid_consent_state.advice': 'Start again from the onboarding link.',
+  'consent.grantedTitle': 'Admin consent granted',
+  'consent.grantedBody': 'An administrator of tenant {tenant} has granted consent: iLOGON_MHA can now sign in users of that organization.',
+  'consent.addToAllowList': 'To let them in, add {tenant} to ENTRA_ALLOWED_TENANTS and restart iLOGON_MHA.',
+  'consent.failedTitle': 'Admin consent was not granted',
+  'consent.failedBody': 'Microsoft Entra ID did not grant consent. An administrator of the customer organization must accept the request; try the onboarding link again.',
+  'consent.tenant': 'Tenant ID',
+  'consent.description': 'Details',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -205,4 +205,15 @@ export const ja: Catalogue = {
   'admin.noRequiredRole': 'なし: 組織のサインイン済みユーザー全員',
   'admin.yourRoles': 'あなたのロール',
   'admin.back': 'ホームに戻る',
+
+  'error.invalid_consent_tenant': '?tenant= に顧客テナントのテナント ID (GUID) または確認済みドメインを指定してください。',
+  'error.invalid_consent_state': 'この管理者の同意の応答は、このブラウザーで開始された同意のものではありません。',
+  'error.invalid_consent_state.advice': 'オンボーディング用のリンクからやり直してください。',
+  'consent.grantedTitle': '管理者の同意が付与されました',
+  'consent.grantedBody': 'テナント {tenant} の管理者が同意しました。iLOGON_MHA はこの組織のユーザーをサインインできます。',
+  'consent.addToAllowList': '利用を許可するには、{tenant} を ENTRA_ALLOWED_TENANTS に追加して iLOGON_MHA を再起動してください。',
+  'consent.failedTitle': '管理者の同意は付与されませんでした',
+  'consent.failedBody': 'Microsoft Entra ID は同意を付与しませんでした。顧客組織の管理者が要求を承認する必要があります。オンボーディング用のリンクからもう一度お試しください。',
+  'consent.tenant': 'テナント ID',
+  'consent.description': '詳細',
 };

@@ -1,0 +1,82 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { isGuid, type Config } from '../config.js';
+import { BadRequestError } from '../errors.js';
+import { readCookie } from '../http/cookies.js';
+import type { Views } from '../http/views.js';
+
+// A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/**
+ * Onboarding a customer tenant: `/auth/admin-consent?tenant=<GUID or domain>` sends that tenant's admin to
+ * Entra's admin-consent page; Entra comes back to `/auth/admin-consent/callback` with the outcome, which is
+ * shown (and logged) with the tenant id to add to ENTRA_ALLOWED_TENANTS. The state is bound to this browser
+ * by a short-lived cookie, so a forged callback link cannot report a consent that never happened.
+ * Register `BASE_URL/auth/admin-consent/callback` as a Web redirect URI.
+ */
+export function createAdminConsentRouter(deps: { config: Config; views: Views }): Router {
+  const { config, views } = deps;
+  const router = Router();
+  const cookieName = config.session.secure ? '__Host-mha.consent' : 'mha.consent';
+  const callbackUri = `${config.baseUrl}/auth/admin-consent/callback`;
+
+  router.get('/auth/admin-consent', (req, res) => {
+    const tenant = one(req, 'tenant');
+    if (tenant === undefined || !(isGuid(tenant) || DOMAIN.test(tenant))) {
+      throw new BadRequestError('invalid_consent_tenant', 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.');
+    }
+    const state = randomBytes(32).toString('base64url');
+    res.cookie(cookieName, state, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: 15 * 60_000 });
+    const url = new URL(`${config.entra.authorityHost}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
+    url.searchParams.set('client_id', config.entra.clientId);
+    // `.default` asks for every permission configured on the app registration (Graph User.Read for groups).
+    url.searchParams.set('scope', `${config.entra.graphHost}/.default`);
+    url.searchParams.set('redirect_uri', callbackUri);
+    url.searchParams.set('state', state);
+    res.setHeader('Cache-Control', 'no-store');
+    req.log.info({ event: 'admin_consent.start', tenant }, 'admin consent started');
+    res.redirect(302, url.href);
+  });
+
+  router.get('/auth/admin-consent/callback', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const state = one(req, 'state');
+    const expected = readCookie(req, cookieName);
+    res.clearCookie(cookieName, { path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' });
+    if (!state || !expected || !equal(state, expected)) {
+      throw new BadRequestError('invalid_consent_state', 'This admin-consent answer does not belong to a consent started in this browser. Start again from the onboarding link.');
+    }
+    const error = one(req, 'error');
+    const tenant = one(req, 'tenant');
+    const granted = !error && one(req, 'admin_consent')?.toLowerCase() === 'true' && tenant !== undefined && isGuid(tenant);
+    const description = one(req, 'error_description')?.slice(0, 500);
+    req.log.info({ event: 'admin_consent.result', granted, tenant: granted ? tenant : undefined, error }, 'admin consent answered');
+    const tid = granted ? tenant!.toLowerCase() : undefined;
+    res.status(granted ? 200 : 400).send(
+      views.render('admin-consent', {
+        ...res.locals,
+        title: res.locals.t(granted ? 'consent.grantedTitle' : 'consent.failedTitle'),
+        granted,
+        tenant: tid,
+        alreadyAllowed: tid !== undefined && config.entra.allowedTenants.includes(tid),
+        multiTenant: config.entra.multiTenant,
+        error,
+        description,
+      }),
+    );
+  });
+  return router;
+}
+
+function one(req: Request, name: string): string | undefined {
+  const i = req.originalUrl.indexOf('?');
+  const values = new URLSearchParams(i === -1 ? '' : req.originalUrl.slice(i + 1)).getAll(name);
+  return values.length === 1 && values[0] ? values[0] : undefined;
+}
+
+function equal(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
