@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/server.ts', 'src/dev/**', 'test/**', 'scripts/**', 'bench/**', 'vitest*.config.ts'],
+    files: ['src/server.ts', 'src/doctor.ts', 'src/dev/**', 'test/**', 'scripts/**', 'bench/**', 'vitest*.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -66,24 +66,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
         timeout: entra.httpTimeoutSeconds,
       },
     );
-    const issuer = discovered.serverMetadata().issuer;
-    const match = ISSUER_SHAPE.exec(issuer);
-    if (!match?.groups || match.groups['host'] !== entra.authorityHost) {
-      throw new Error(
-        `the discovered issuer "${issuer}" is not ${entra.authorityHost}/<tenant GUID>/v2.0; check ENTRA_AUTHORITY_HOST and ENTRA_TENANT_ID`,
-      );
-    }
-    const issuerTenant = match.groups['tid']!.toLowerCase();
-    if (entra.multiTenant !== (issuerTenant === TEMPLATE)) {
-      throw new Error(
-        entra.multiTenant
-          ? `ENTRA_TENANT_ID is ${entra.tenantId} but the discovered issuer "${issuer}" names one tenant instead of Entra's ${TEMPLATE} template`
-          : `the discovered issuer "${issuer}" is Entra's multi-tenant template; set ENTRA_TENANT_ID to your tenant GUID`,
-      );
-    }
-    if (isGuid(entra.tenantId) && issuerTenant !== entra.tenantId.toLowerCase()) {
-      throw new Error(`the discovered issuer names tenant ${issuerTenant}, not ENTRA_TENANT_ID ${entra.tenantId}`);
-    }
+    const issuerTenant = tenantOfIssuer(discovered.serverMetadata().issuer, entra);
     if (!discovered.serverMetadata().end_session_endpoint) {
       log.warn('the authority advertises no end_session_endpoint; sign-out will only end the local session');
     }
@@ -189,6 +172,36 @@ export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fe
     }
     return inflight.then((res) => res.clone());
   };
+}
+
+/**
+ * The tenant of a discovered issuer, which must be exactly `{authority host}/{tenant GUID}/v2.0` naming the
+ * configured tenant when that is a GUID, or Entra's `{tenantid}` template (returned as such) in
+ * multi-tenant mode. Throws a message for the admin otherwise. Shared with
+ * the doctor, so a deployment it passes is one the server accepts.
+ */
+export function tenantOfIssuer(
+  issuer: string,
+  entra: { readonly authorityHost: string; readonly tenantId: string; readonly multiTenant: boolean },
+): string {
+  const match = ISSUER_SHAPE.exec(issuer);
+  if (!match?.groups || match.groups['host'] !== entra.authorityHost) {
+    throw new Error(
+      `the discovered issuer "${issuer}" is not ${entra.authorityHost}/<tenant GUID>/v2.0; check ENTRA_AUTHORITY_HOST and ENTRA_TENANT_ID`,
+    );
+  }
+  const issuerTenant = match.groups['tid']!.toLowerCase();
+  if (entra.multiTenant !== (issuerTenant === TEMPLATE)) {
+    throw new Error(
+      entra.multiTenant
+        ? `ENTRA_TENANT_ID is ${entra.tenantId} but the discovered issuer "${issuer}" names one tenant instead of Entra's ${TEMPLATE} template`
+        : `the discovered issuer "${issuer}" is Entra's multi-tenant template; set ENTRA_TENANT_ID to your tenant GUID`,
+    );
+  }
+  if (isGuid(entra.tenantId) && issuerTenant !== entra.tenantId.toLowerCase()) {
+    throw new Error(`the discovered issuer names tenant ${issuerTenant}, not ENTRA_TENANT_ID ${entra.tenantId}`);
+  }
+  return issuerTenant;
 }
 
 /** A one-line, secret-free description of a discovery/network failure. */

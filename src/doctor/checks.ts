@@ -1,0 +1,471 @@
+/**
+ * The set-up doctor: the configuration the server would run with, checked against Entra before any user
+ * tries it. Each check is one line — ok, warning or problem — with the fix. Used by `npm run doctor`
+ * (src/doctor.ts) and, live, by the admin status page. Every network call has a timeout; nothing here
+ * prints or returns a secret (only its length and shape).
+ */
+import { randomBytes } from 'node:crypto';
+import * as client from 'openid-client';
+import { isGuid, isLoopbackHost, parseConfig, redactedConfig, type Config, type Env } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '../auth/entra-errors.js';
+import { tenantOfIssuer } from '../auth/oidc-client.js';
+
+export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
+
+export interface Check {
+  /** Stable id (`discovery`, `client_credentials`...), several lines may share one (`config`). */
+  readonly id: string;
+  /** What is checked, e.g. the variable name. */
+  readonly title: string;
+  readonly status: CheckStatus;
+  readonly message: string;
+  /** What to do, in order (present for warnings and problems). */
+  readonly fix?: readonly string[];
+  readonly aadsts?: string;
+  readonly helpLink?: string;
+}
+
+/** The exact values to paste into the app registration. */
+export interface RegisterValues {
+  readonly redirectUri: string;
+  readonly postLogoutRedirectUri: string;
+  readonly frontchannelLogoutUri: string;
+}
+
+export interface DoctorReport {
+  /** True when no check is a problem (warnings allowed): the exit code is 0. */
+  readonly ok: boolean;
+  readonly summary: Readonly<Record<CheckStatus, number>>;
+  readonly checks: readonly Check[];
+  readonly register?: RegisterValues;
+  /** The configuration without secrets, when it parsed. */
+  readonly config?: Record<string, unknown>;
+  readonly version: string;
+  readonly generatedAt: string;
+}
+
+export interface DoctorOptions {
+  /** Per network call. Default: the server's own timeout (config.entra.httpTimeoutSeconds). */
+  readonly timeoutMs?: number;
+  readonly version?: string;
+  readonly now?: () => number;
+}
+
+/** Clock skew the id_token checks tolerate before sign-ins start failing (openid-client's default). */
+const CLOCK_TOLERANCE_S = 30;
+const CLOCK_PROBLEM_S = 300;
+// Entra's secret Values are 40 characters (older ones 32-44); much shorter is usually a truncated paste.
+const SECRET_SHORT = 30;
+
+/** Parses the environment exactly as the server does, then runs every check. */
+export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const checks: Check[] = [secretCheck(env['ENTRA_CLIENT_SECRET'])];
+  let config: Config | undefined;
+  try {
+    config = parseConfig(env);
+    checks.unshift({ id: 'config', title: 'Configuration', status: 'ok', message: 'every variable is present and well formed' });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The secret has its own line above; the parser's wording for it would say the same twice.
+    const others = err.problems.filter((p) => !p.startsWith('ENTRA_CLIENT_SECRET:'));
+    checks.unshift(
+      ...others.map((p): Check => ({ id: 'config', title: p.slice(0, p.indexOf(':')), status: 'problem', message: p.slice(p.indexOf(':') + 1).trim(), fix: ['See .env.example and README.md (Configuration).'] })),
+    );
+  }
+  if (!config) {
+    checks.push({ id: 'entra', title: 'Entra', status: 'skipped', message: 'not checked: fix the configuration first' });
+    return report(checks, undefined, options);
+  }
+  checks.push(...deploymentChecks(env, config));
+  checks.push(...(await liveChecks(config, options)));
+  return report(checks, config, options);
+}
+
+function report(checks: Check[], config: Config | undefined, options: DoctorOptions): DoctorReport {
+  const summary: Record<CheckStatus, number> = { ok: 0, warning: 0, problem: 0, skipped: 0 };
+  for (const c of checks) summary[c.status]++;
+  return {
+    ok: summary.problem === 0,
+    summary,
+    checks,
+    ...(config ? { register: registerValues(config), config: redactedConfig(config) } : {}),
+    version: options.version ?? 'unknown',
+    generatedAt: new Date(options.now?.() ?? Date.now()).toISOString(),
+  };
+}
+
+export function registerValues(config: Config): RegisterValues {
+  return { redirectUri: config.redirectUri, postLogoutRedirectUri: config.postLogoutRedirectUri, frontchannelLogoutUri: config.frontchannelLogoutUri };
+}
+
+/** The secret's length and shape, never its value: the most common mistake is pasting the Secret ID. */
+export function secretCheck(raw: string | undefined): Check {
+  const title = 'ENTRA_CLIENT_SECRET';
+  const secret = raw?.trim() ?? '';
+  const fix = ['In Entra: App registrations > iLOGON_MHA > Certificates & secrets > New client secret; copy the Value column (shown once).'];
+  if (secret === '') return { id: 'secret', title, status: 'problem', message: 'not set', fix };
+  const shape = `set, ${secret.length} characters`;
+  if (isGuid(secret)) {
+    return { id: 'secret', title, status: 'problem', message: `${shape}, a GUID: this is the secret's "Secret ID", not its "Value"`, fix };
+  }
+  if (/^(["']).*\1$/.test(secret)) {
+    return { id: 'secret', title, status: 'warning', message: `${shape}, wrapped in quotes: the quotes become part of the secret`, fix: ['Remove the quotes around the value.'] };
+  }
+  if (/\s/.test(secret)) {
+    return { id: 'secret', title, status: 'warning', message: `${shape}, with white space inside: Entra's secret Values have none`, fix };
+  }
+  if (secret.length < SECRET_SHORT) {
+    return { id: 'secret', title, status: 'warning', message: `${shape}: shorter than Entra's secret Values (about 40); was it cut short?`, fix };
+  }
+  return { id: 'secret', title, status: 'ok', message: `${shape}, not a GUID (so not the Secret ID)` };
+}
+
+/** BASE_URL, TRUST_PROXY, the session store and the error-detail switch: what only this deployment knows. */
+export function deploymentChecks(env: Env, config: Config): Check[] {
+  const checks: Check[] = [];
+  const rawBase = env['BASE_URL']?.trim();
+  const base = new URL(config.baseUrl);
+  const loopback = isLoopbackHost(base.hostname);
+  if (rawBase === undefined || rawBase === '') {
+    checks.push({
+      id: 'base_url',
+      title: 'BASE_URL',
+      status: config.nodeEnv === 'production' ? 'problem' : 'warning',
+      message: `not set, so ${config.baseUrl}: only this machine can reach that address`,
+      fix: ['Set BASE_URL to the public origin users type, e.g. https://mha.example.com.'],
+    });
+  } else if (base.protocol === 'http:' && !loopback) {
+    checks.push({
+      id: 'base_url',
+      title: 'BASE_URL',
+      status: 'warning',
+      message: `${config.baseUrl} is plain http on a host other than this machine: the session cookie is not Secure, and Entra accepts http redirect URIs only for localhost`,
+      fix: ['Serve iLOGON_MHA over https (TLS at your proxy), set BASE_URL=https://… and TRUST_PROXY.'],
+    });
+  } else if (rawBase.endsWith('/')) {
+    checks.push({
+      id: 'base_url',
+      title: 'BASE_URL',
+      status: 'warning',
+      message: `"${rawBase}" ends with a slash; iLOGON_MHA drops it, so the redirect URI is ${config.redirectUri}`,
+      fix: [`Register exactly ${config.redirectUri} (a redirect URI with a double slash fails with AADSTS50011), and drop the slash from BASE_URL.`],
+    });
+  } else {
+    checks.push({ id: 'base_url', title: 'BASE_URL', status: 'ok', message: `public origin ${config.baseUrl}` });
+  }
+
+  if (base.protocol === 'http:' && !loopback && config.trustProxy > 0) {
+    checks.push({
+      id: 'trust_proxy',
+      title: 'TRUST_PROXY',
+      status: 'warning',
+      message: `${config.trustProxy} proxies trusted but BASE_URL is http: if TLS ends at the proxy, BASE_URL should be https`,
+      fix: ['Set BASE_URL to the https origin users type.'],
+    });
+  } else if (config.trustProxy > 2) {
+    checks.push({
+      id: 'trust_proxy',
+      title: 'TRUST_PROXY',
+      status: 'warning',
+      message: `${config.trustProxy} proxies: unusual; each trusted hop may set the client address and scheme`,
+      fix: ['Count only the reverse proxies you run in front of iLOGON_MHA (usually 1).'],
+    });
+  } else {
+    const what = config.trustProxy === 0 ? 'no proxy in front (requests reach the app directly)' : `${config.trustProxy} proxy hop(s) trusted for the client address and scheme`;
+    checks.push({ id: 'trust_proxy', title: 'TRUST_PROXY', status: 'ok', message: what });
+  }
+
+  checks.push(
+    config.nodeEnv === 'production'
+      ? {
+          id: 'session_store',
+          title: 'Session store',
+          status: 'warning',
+          message: 'in-process memory: one replica only, and every session ends when the process restarts',
+          fix: ['Run a single replica, or use a shared session store when one is configured (see README, Production).'],
+        }
+      : { id: 'session_store', title: 'Session store', status: 'ok', message: 'in-process memory (fine for one replica)' },
+  );
+
+  if (config.errorPages.showDetails && config.nodeEnv === 'production') {
+    checks.push({
+      id: 'error_details',
+      title: 'SHOW_ERROR_DETAILS',
+      status: 'warning',
+      message: 'true: every visitor sees Entra\'s technical detail on error pages',
+      fix: ['Set SHOW_ERROR_DETAILS=false once set-up works; admins (MHA_ADMIN_ROLE) still see the detail.'],
+    });
+  }
+  return checks;
+}
+
+interface Fetched {
+  readonly res?: Response;
+  readonly body?: string;
+  /** Why there is no response: a timeout or a network error, in words. */
+  readonly failure?: string;
+  /** Local time when the answer arrived. */
+  readonly at: number;
+}
+
+async function fetchWithTimeout(url: string, timeoutMs: number, now: () => number, init: RequestInit = {}): Promise<Fetched> {
+  try {
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const at = now();
+    const body = await res.text();
+    return { res, body, at };
+  } catch (err) {
+    return { failure: networkFailure(err, timeoutMs), at: now() };
+  }
+}
+
+function networkFailure(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
+  const code = e?.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found (DNS)';
+  if (code && /CERT|SSL|TLS/.test(code)) return `TLS error (${code}): a proxy intercepting TLS, or a wrong host`;
+  return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+function stepValues(config: Config): StepValues {
+  return {
+    redirectUri: config.redirectUri,
+    postLogoutRedirectUri: config.postLogoutRedirectUri,
+    clientId: config.entra.clientId,
+    tenantId: config.entra.tenantId,
+    authorityHost: config.entra.authorityHost,
+  };
+}
+
+/** One line from an Entra error body: the code table's title, steps and help link. */
+function entraProblem(id: string, title: string, body: Record<string, unknown>, config: Config, context: string): Check | undefined {
+  const entra = parseEntraError(body);
+  if (!entra) return undefined;
+  const x = explainEntraError(entra);
+  const ids = [entra.traceId && `trace ID ${entra.traceId}`, entra.correlationId && `correlation ID ${entra.correlationId}`].filter(Boolean).join(', ');
+  return {
+    id,
+    title,
+    status: 'problem',
+    message: `${context}: ${x.title}${entra.aadsts ? ` (AADSTS${entra.aadsts})` : ` (${entra.error})`}. ${x.cause}${ids ? ` [${ids}]` : ''}`,
+    fix: fillSteps(x.steps, stepValues(config)),
+    ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
+    helpLink: x.helpLink,
+  };
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The checks that talk to Entra: discovery, issuer, cloud, signing keys, clock, client credentials and
+ * the redirect URI. Each call is bounded by the timeout; a failure skips what depends on it.
+ */
+export async function liveChecks(config: Config, options: DoctorOptions = {}): Promise<Check[]> {
+  const timeoutMs = options.timeoutMs ?? config.entra.httpTimeoutSeconds * 1000;
+  const now = options.now ?? Date.now;
+  const checks: Check[] = [];
+  const skip = (id: string, title: string): Check => ({ id, title, status: 'skipped', message: 'not checked: discovery failed' });
+  const dependents = (): Check[] => [
+    skip('issuer', 'Issuer'),
+    skip('keys', 'Signing keys'),
+    skip('client_credentials', 'Client ID and secret'),
+    skip('redirect_uri', 'Redirect URI'),
+  ];
+
+  const discoveryUrl = config.entra.discoveryUrl.href;
+  const sent = now();
+  const discovery = await fetchWithTimeout(discoveryUrl, timeoutMs, now, { headers: { accept: 'application/json' } });
+  if (discovery.res) checks.push(clockCheck(discovery.res.headers.get('date'), sent, discovery.at));
+
+  if (!discovery.res) {
+    checks.unshift({
+      id: 'discovery',
+      title: 'Discovery',
+      status: 'problem',
+      message: `${discoveryUrl}: ${discovery.failure}`,
+      fix: [
+        `Check that this machine can reach ${config.entra.authorityHost} (firewall, outbound proxy, DNS).`,
+        'Check ENTRA_AUTHORITY_HOST (default https://login.microsoftonline.com).',
+      ],
+    });
+    return [...checks, ...dependents()];
+  }
+  const metadata = parseJson(discovery.body);
+  if (!discovery.res.ok || !metadata || typeof metadata['issuer'] !== 'string') {
+    const explained = metadata ? entraProblem('discovery', 'Discovery', metadata, config, `${discoveryUrl} answered HTTP ${discovery.res.status}`) : undefined;
+    checks.unshift(
+      explained ?? {
+        id: 'discovery',
+        title: 'Discovery',
+        status: 'problem',
+        message: `${discoveryUrl} answered HTTP ${discovery.res.status} without an OpenID discovery document`,
+        fix: ['Check ENTRA_AUTHORITY_HOST: it must be an Entra authority such as https://login.microsoftonline.com.', 'Check ENTRA_TENANT_ID.'],
+      },
+    );
+    return [...checks, ...dependents()];
+  }
+  checks.unshift({ id: 'discovery', title: 'Discovery', status: 'ok', message: `${discoveryUrl} answered` });
+
+  const issuer = metadata['issuer'] as string;
+  try {
+    const tid = tenantOfIssuer(issuer, config.entra);
+    checks.push({ id: 'issuer', title: 'Issuer', status: 'ok', message: `${issuer} (tenant ${tid})` });
+  } catch (err) {
+    checks.push({
+      id: 'issuer',
+      title: 'Issuer',
+      status: 'problem',
+      message: err instanceof Error ? err.message : String(err),
+      fix: ['Use the Directory (tenant) ID GUID from the Overview page as ENTRA_TENANT_ID.', 'Check ENTRA_AUTHORITY_HOST is the cloud your tenant lives in.'],
+    });
+  }
+
+  const cloud = cloudCheck(metadata, config);
+  if (cloud) checks.push(cloud);
+
+  checks.push(await keysCheck(metadata, timeoutMs, now));
+  if (config.entra.multiTenant) {
+    // Entra issues app-only tokens from a tenant's own endpoint, never from organizations/common.
+    checks.push({ id: 'client_credentials', title: 'Client ID and secret', status: 'skipped', message: `not checked: ENTRA_TENANT_ID is ${config.entra.tenantId}; the first sign-in from an allowed tenant tests them` });
+  } else {
+    checks.push(await clientCredentialsCheck(metadata, config, { clientId: config.entra.clientId, clientSecret: config.entra.clientSecret }, timeoutMs));
+  }
+  checks.push(await redirectUriCheck(metadata, config, timeoutMs, now));
+  return checks;
+}
+
+/** Entra's discovery names the cloud the tenant lives in; each cloud needs its own authority host. */
+function cloudCheck(metadata: Record<string, unknown>, config: Config): Check | undefined {
+  const cloud = metadata['cloud_instance_name'];
+  if (typeof cloud !== 'string') return undefined;
+  const host = new URL(config.entra.authorityHost).hostname;
+  if (host === `login.${cloud}`) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}` };
+  return {
+    id: 'cloud',
+    title: 'Cloud',
+    status: 'problem',
+    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST is ${config.entra.authorityHost}`,
+    fix: [`Set ENTRA_AUTHORITY_HOST=https://login.${cloud} and use an app registration made in that cloud.`],
+  };
+}
+
+function clockCheck(dateHeader: string | null, sent: number, received: number): Check {
+  const server = dateHeader ? Date.parse(dateHeader) : NaN;
+  if (Number.isNaN(server)) return { id: 'clock', title: 'Clock', status: 'skipped', message: 'the authority sent no Date header' };
+  // The Date header has whole seconds: compare with the middle of the round trip, allow the rounding.
+  const local = (sent + received) / 2;
+  const skew = Math.round((local - server) / 1000);
+  const amount = Math.abs(skew) <= 1 ? 0 : Math.abs(skew);
+  const direction = skew > 0 ? 'ahead of' : 'behind';
+  if (amount <= CLOCK_TOLERANCE_S) {
+    return { id: 'clock', title: 'Clock', status: 'ok', message: amount === 0 ? 'in step with the authority' : `${amount} s ${direction} the authority (tolerated)` };
+  }
+  return {
+    id: 'clock',
+    title: 'Clock',
+    status: amount > CLOCK_PROBLEM_S ? 'problem' : 'warning',
+    message: `this machine's clock is ${amount} s ${direction} the authority's: ID tokens will look ${skew > 0 ? 'expired' : 'issued in the future'}`,
+    fix: ['Synchronise the clock with NTP (timedatectl set-ntp true, or your platform\'s time service).'],
+  };
+}
+
+async function keysCheck(metadata: Record<string, unknown>, timeoutMs: number, now: () => number): Promise<Check> {
+  const jwksUri = metadata['jwks_uri'];
+  if (typeof jwksUri !== 'string') return { id: 'keys', title: 'Signing keys', status: 'problem', message: 'discovery has no jwks_uri' };
+  const got = await fetchWithTimeout(jwksUri, timeoutMs, now, { headers: { accept: 'application/json' } });
+  if (!got.res) return { id: 'keys', title: 'Signing keys', status: 'problem', message: `${jwksUri}: ${got.failure}`, fix: ['Check outbound access to the authority.'] };
+  const keys = parseJson(got.body)?.['keys'];
+  const signing = Array.isArray(keys) ? keys.filter((k: { kty?: unknown; use?: unknown }) => k?.kty === 'RSA' && (k.use === undefined || k.use === 'sig')) : [];
+  if (!got.res.ok || signing.length === 0) {
+    return { id: 'keys', title: 'Signing keys', status: 'problem', message: `${jwksUri} answered HTTP ${got.res.status} without RSA signing keys`, fix: ['Check ENTRA_AUTHORITY_HOST.'] };
+  }
+  return { id: 'keys', title: 'Signing keys', status: 'ok', message: `${signing.length} RSA signing key(s) downloaded` };
+}
+
+/**
+ * One client-credentials token request: proves the client id and secret without a user. The token is
+ * thrown away; only the outcome is reported.
+ */
+export async function clientCredentialsCheck(
+  metadata: Record<string, unknown>,
+  config: Config,
+  credentials: { readonly clientId: string; readonly clientSecret: string },
+  timeoutMs: number,
+): Promise<Check> {
+  const title = 'Client ID and secret';
+  // Microsoft Graph of the configured cloud (ENTRA_CLOUD / ENTRA_GRAPH_HOST): any app may ask for .default.
+  const scope = `${config.entra.graphHost}/.default`;
+  const auth = credentials.clientSecret === '' ? client.None() : client.ClientSecretPost(credentials.clientSecret);
+  const cfg = new client.Configuration(metadata as unknown as client.ServerMetadata, credentials.clientId, undefined, auth);
+  if (config.entra.allowInsecureHttp) client.allowInsecureRequests(cfg);
+  cfg[client.customFetch] = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit);
+  try {
+    await client.clientCredentialsGrant(cfg, { scope });
+    return { id: 'client_credentials', title, status: 'ok', message: `Entra issued a token for ${scope} with this client ID and secret (the token was discarded)` };
+  } catch (err) {
+    const body = err instanceof client.ResponseBodyError ? (err.cause as Record<string, unknown>) : undefined;
+    const explained = body ? entraProblem('client_credentials', title, body, config, 'the token endpoint refused the client credentials') : undefined;
+    if (explained) return explained;
+    const e = err as { code?: string; message?: string };
+    return {
+      id: 'client_credentials',
+      title,
+      status: 'problem',
+      message: `the token request failed: ${e.code === 'OAUTH_TIMEOUT' ? `no answer within ${timeoutMs / 1000} s` : networkFailure(err, timeoutMs)}`,
+      fix: [`Check outbound access to ${config.entra.authorityHost}.`],
+    };
+  }
+}
+
+/**
+ * Asks the authorization endpoint, without a user (prompt=none), to send a browser back to our redirect
+ * URI. Entra only redirects to a registered Web redirect URI; otherwise it shows its own error page with
+ * the AADSTS code (50011 and friends), which is read here.
+ */
+async function redirectUriCheck(metadata: Record<string, unknown>, config: Config, timeoutMs: number, now: () => number): Promise<Check> {
+  const title = 'Redirect URI';
+  const endpoint = metadata['authorization_endpoint'];
+  if (typeof endpoint !== 'string') return { id: 'redirect_uri', title, status: 'problem', message: 'discovery has no authorization_endpoint' };
+  const url = new URL(endpoint);
+  const verifier = randomBytes(32).toString('base64url');
+  url.search = new URLSearchParams({
+    client_id: config.entra.clientId,
+    response_type: 'code',
+    redirect_uri: config.redirectUri,
+    response_mode: 'query',
+    scope: 'openid',
+    prompt: 'none',
+    state: randomBytes(16).toString('base64url'),
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  }).toString();
+  const got = await fetchWithTimeout(url.href, timeoutMs, now, { redirect: 'manual' });
+  if (!got.res) return { id: 'redirect_uri', title, status: 'warning', message: `could not ask ${endpoint}: ${got.failure}` };
+  const location = got.res.headers.get('location');
+  if (location && location.startsWith(`${config.redirectUri}?`)) {
+    return { id: 'redirect_uri', title, status: 'ok', message: `Entra accepts ${config.redirectUri} (it sends browsers back to it)` };
+  }
+  const code = /AADSTS(\d{4,9})/.exec(got.body ?? '')?.[1];
+  if (code) {
+    const checked = entraProblem('redirect_uri', title, { error: 'invalid_request', error_codes: [code] }, config, `the authorization endpoint refused ${config.redirectUri}`);
+    if (checked) return checked;
+  }
+  return {
+    id: 'redirect_uri',
+    title,
+    status: 'warning',
+    message: `could not confirm from here that ${config.redirectUri} is registered (HTTP ${got.res.status}${location ? ', redirected elsewhere' : ''})`,
+    fix: [`Make sure ${config.redirectUri} is registered under the Web platform, then sign in once to confirm.`],
+  };
+}

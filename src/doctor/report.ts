@@ -1,0 +1,35 @@
+import type { Check, DoctorReport } from './checks.js';
+
+const LABEL: Record<Check['status'], string> = { ok: 'ok     ', warning: 'warning', problem: 'problem', skipped: 'skipped' };
+
+/** The checklist for a terminal: one line per check, its fix indented below, then what to register. */
+export function formatReport(report: DoctorReport): string {
+  const out: string[] = [`iLOGON_MHA sign-in doctor ${report.version} — ${report.generatedAt}`, ''];
+  const width = Math.max(...report.checks.map((c) => c.title.length));
+  for (const c of report.checks) {
+    out.push(`  ${LABEL[c.status]}  ${c.title.padEnd(width)}  ${c.message}`);
+    const indent = ' '.repeat(13 + width);
+    if (c.status === 'warning' || c.status === 'problem') {
+      (c.fix ?? []).forEach((step, i) => out.push(`${indent}${c.fix!.length > 1 ? `${i + 1}. ` : 'fix: '}${step}`));
+      if (c.helpLink) out.push(`${indent}${c.helpLink}`);
+    }
+  }
+  if (report.register) {
+    out.push(
+      '',
+      'Register in Entra (App registrations > iLOGON_MHA > Authentication, platform "Web"):',
+      `  Redirect URI               ${report.register.redirectUri}`,
+      `  Post-logout redirect URI   ${report.register.postLogoutRedirectUri}   (add it as a Web redirect URI too)`,
+      `  Front-channel logout URL   ${report.register.frontchannelLogoutUri}`,
+    );
+  }
+  const { problem, warning } = report.summary;
+  out.push(
+    '',
+    problem === 0
+      ? `Result: no problems${warning ? `, ${warning} warning${warning === 1 ? '' : 's'}` : ''}.`
+      : `Result: ${problem} problem${problem === 1 ? '' : 's'}${warning ? `, ${warning} warning${warning === 1 ? '' : 's'}` : ''}. Fix them, then run the doctor again.`,
+    '',
+  );
+  return out.join('\n');
+}
