@@ -1,4 +1,6 @@
+import { KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
+import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -14,6 +16,8 @@ export interface Config {
     readonly clientId: string;
     /** Kept off enumerable/loggable paths: see `redactedConfig`. */
     readonly clientSecret: string;
+    /** The one credential for the token endpoint (secret, certificate or federated token file). Hidden like the secret. */
+    readonly credential: ClientCredential;
     readonly authorityHost: string;
     readonly authority: string;
     readonly discoveryUrl: URL;
@@ -137,9 +141,12 @@ export function parseConfig(env: Env): Config {
   }
 
   const clientSecret = value('ENTRA_CLIENT_SECRET');
-  if (clientSecret === undefined) {
-    problems.push('ENTRA_CLIENT_SECRET: required; the client secret\'s Value from Certificates & secrets in Entra');
-  } else if (isGuid(clientSecret)) {
+  const credential = parseClientCredential(value, problems);
+  if (clientSecret === undefined && credential === undefined && !problems.some((p) => p.startsWith('ENTRA_CLIENT_SECRET:'))) {
+    problems.push(
+      'ENTRA_CLIENT_SECRET: required; the client secret\'s Value from Certificates & secrets in Entra (or instead ENTRA_CLIENT_CERTIFICATE_PATH, or ENTRA_CLIENT_ASSERTION_FILE for workload identity)',
+    );
+  } else if (clientSecret !== undefined && isGuid(clientSecret)) {
     // The portal shows "Value" and "Secret ID" side by side; the ID is a GUID, a Value never is.
     problems.push(
       'ENTRA_CLIENT_SECRET: this looks like the secret\'s "Secret ID" (a GUID); copy the "Value" column instead (it is shown only once, right after creating the secret)',
@@ -279,7 +286,9 @@ export function parseConfig(env: Env): Config {
     entra: {
       tenantId: multiTenant ? tenantId!.toLowerCase() : tenantId!,
       clientId: clientId!.toLowerCase(),
-      clientSecret: clientSecret!,
+      // Empty when a certificate or a federated token authenticates the app instead.
+      clientSecret: clientSecret ?? '',
+      credential: credential!,
       authorityHost,
       authority,
       discoveryUrl: new URL(`${authority}/.well-known/openid-configuration`),
@@ -329,7 +338,8 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     graphHost: config.entra.graphHost,
     ...(config.entra.multiTenant ? { allowedTenants: config.entra.allowedTenants } : {}),
     clientId: config.entra.clientId,
-    clientSecret: `(set, ${config.entra.clientSecret.length} characters)`,
+    clientSecret: config.entra.clientSecret ? `(set, ${config.entra.clientSecret.length} characters)` : '(not used)',
+    clientCredential: describeCredential(config.entra.credential),
     trustProxy: config.trustProxy,
     sessionCookie: config.session.cookieName,
     sessionIdleMinutes: config.session.idleTimeoutMs / 60_000,
@@ -414,11 +424,12 @@ function randomSecret(): string {
 // Secrets become non-enumerable so a stray `log.info(config)` or JSON.stringify cannot print them.
 function hideSecrets(config: Config): void {
   Object.defineProperty(config.entra, 'clientSecret', { enumerable: false });
+  Object.defineProperty(config.entra, 'credential', { enumerable: false });
   Object.defineProperty(config.session, 'secrets', { enumerable: false });
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !(value instanceof URL)) {
+  if (value && typeof value === 'object' && !(value instanceof URL) && !(value instanceof KeyObject)) {
     for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key]);
     Object.freeze(value);
   }

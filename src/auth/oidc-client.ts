@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { Config } from '../config.js';
+import { clientAuthFor } from './client-credential.js';
 import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
@@ -50,17 +51,19 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
   let resolveReady!: () => void;
   const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
 
+  const clientAuth = clientAuthFor(config.entra.credential, config.entra.clientId);
+
   async function discover(): Promise<void> {
     const { entra } = config;
     const discovered = await client.discovery(
       entra.discoveryUrl,
       entra.clientId,
       {
-        client_secret: entra.clientSecret,
+        ...(entra.credential.kind === 'secret' ? { client_secret: entra.credential.secret } : {}),
         // Pinned: an id_token signed with anything else (none, HS256 with our secret) is refused.
         id_token_signed_response_alg: 'RS256',
       },
-      client.ClientSecretPost(entra.clientSecret),
+      clientAuth,
       {
         execute: entra.allowInsecureHttp ? [client.allowInsecureRequests] : [],
         timeout: entra.httpTimeoutSeconds,
@@ -82,7 +85,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
       ? createTemplateIssuerGrant({
           metadata: discovered.serverMetadata(),
           clientId: entra.clientId,
-          clientAuth: client.ClientSecretPost(entra.clientSecret),
+          clientAuth,
           allowInsecureRequests: entra.allowInsecureHttp,
           timeoutSeconds: entra.httpTimeoutSeconds,
         })

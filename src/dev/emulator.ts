@@ -81,6 +81,12 @@ export interface EmulatorClient {
   readonly client_secret: string;
   readonly redirect_uris: readonly string[];
   readonly post_logout_redirect_uris: readonly string[];
+  /**
+   * 'private_key_jwt' models a certificate uploaded to the app registration (its public key in `jwks`) and
+   * workload-identity federation (the federated token is verified the same way: signature, aud, exp, jti).
+   */
+  readonly token_endpoint_auth_method?: 'client_secret_post' | 'private_key_jwt';
+  readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
 }
 
 export interface EmulatorOptions {
@@ -141,7 +147,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       // client_credentials: what the doctor uses to prove the client id and secret work.
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_post',
+      ...(c.jwks ? { jwks: { keys: c.jwks.keys.map((k) => ({ ...k })) } } : {}),
       id_token_signed_response_alg: 'RS256',
     })),
     jwks: { keys: [signingKey] },

@@ -8,7 +8,7 @@ import { createOidcClient, type OidcClient } from '../../src/auth/oidc-client.js
 import { createMemoryTransactionStore } from '../../src/auth/login-transactions.js';
 import { createMemoryBackend } from '../../src/session/memory-backend.js';
 import type { SessionBackend } from '../../src/session/backend.js';
-import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type EmulatorUser } from '../../src/dev/emulator.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator, type EmulatorClient, type EmulatorUser } from '../../src/dev/emulator.js';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 
@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly waitForDiscovery?: boolean;
   /** The origin registered in Entra when it differs from BASE_URL (a redirect URI mismatch, AADSTS50011). */
   readonly registeredBaseUrl?: string;
+  /** Changes to the app registration in the emulator (e.g. a certificate: private_key_jwt with jwks). */
+  readonly client?: Partial<Pick<EmulatorClient, 'token_endpoint_auth_method' | 'jwks'>>;
 }
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
@@ -53,6 +55,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         client_secret: EMULATOR_CLIENT_SECRET,
         redirect_uris: [`${publicUrl}/auth/callback`],
         post_logout_redirect_uris: [`${publicUrl}/`],
+        ...options.client,
       },
     ],
   });
