@@ -59,7 +59,7 @@ describe('parseConfig', () => {
     ['personal accounts only', { ...valid, ENTRA_TENANT_ID: 'consumers' }, 'ENTRA_TENANT_ID: "consumers" signs in personal Microsoft accounts only; use your Directory (tenant) ID GUID, or organizations with ENTRA_ALLOWED_TENANTS'],
     ['missing client id', { ...valid, ENTRA_CLIENT_ID: '' }, "ENTRA_CLIENT_ID: required; the Application (client) ID from the app's Overview page in Entra (a GUID)"],
     ['malformed client id', { ...valid, ENTRA_CLIENT_ID: 'my-app' }, 'ENTRA_CLIENT_ID: expected the Application (client) ID, a GUID (got "my-app")'],
-    ['missing secret', { ...valid, ENTRA_CLIENT_SECRET: ' ' }, "ENTRA_CLIENT_SECRET: required; the client secret's Value from Certificates & secrets in Entra"],
+    ['missing secret', { ...valid, ENTRA_CLIENT_SECRET: ' ' }, "ENTRA_CLIENT_SECRET: required; the client secret's Value from Certificates & secrets in Entra (or instead ENTRA_CLIENT_CERTIFICATE_PATH, or ENTRA_CLIENT_ASSERTION_FILE for workload identity)"],
     ['secret ID instead of value', { ...valid, ENTRA_CLIENT_SECRET: '11111111-2222-3333-4444-555555555555' }, 'ENTRA_CLIENT_SECRET: this looks like the secret\'s "Secret ID" (a GUID); copy the "Value" column instead (it is shown only once, right after creating the secret)'],
     ['http authority off loopback', { ...valid, ENTRA_AUTHORITY_HOST: 'http://login.example.com' }, 'ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "http://login.example.com")'],
     ['authority with a path', { ...valid, ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.com/tenant' }, 'ENTRA_AUTHORITY_HOST: expected only scheme, host and port, with no path, query or fragment (got "https://login.microsoftonline.com/tenant")'],
