@@ -108,7 +108,7 @@ export const ENTRA_ERROR_TABLE: readonly EntraErrorEntry[] = [
     cause: 'ENTRA_TENANT_ID has a typo or names a domain that is not verified, or the tenant lives in another cloud (US Government, China).',
     steps: [
       'In the Microsoft Entra admin center open Overview and copy the Tenant ID (a GUID) into ENTRA_TENANT_ID (now {tenantId}).',
-      'If the tenant is in a national cloud, set ENTRA_AUTHORITY_HOST to https://login.microsoftonline.us (US Government) or https://login.partner.microsoftonline.cn (China); now {authorityHost}.',
+      'If the tenant is in a national cloud, set ENTRA_CLOUD=usgov (US Government) or ENTRA_CLOUD=china (21Vianet), and use an app registration made in that cloud; ENTRA_AUTHORITY_HOST overrides the authority (now {authorityHost}).',
     ],
   },
   {
@@ -368,17 +368,20 @@ export interface StepValues {
   readonly authorityHost?: string;
 }
 
-/** Fills `{name}` placeholders with this deployment's values; unknown ones read as a description. */
+/**
+ * Fills `{name}` placeholders with this deployment's values. Without a value, a remark about the current
+ * value ("(now {tenantId})") is dropped and an address reads as its recipe (BASE_URL/auth/callback).
+ */
 export function fillSteps(steps: readonly string[], values: StepValues): string[] {
-  const fallback: Record<keyof StepValues, string> = {
-    redirectUri: 'BASE_URL/auth/callback',
-    postLogoutRedirectUri: 'BASE_URL/',
-    clientId: 'not set',
-    tenantId: 'not set',
-    authorityHost: 'https://login.microsoftonline.com',
-  };
+  const fallback: Partial<Record<keyof StepValues, string>> = { redirectUri: 'BASE_URL/auth/callback', postLogoutRedirectUri: 'BASE_URL/' };
+  const KEY = '(redirectUri|postLogoutRedirectUri|clientId|tenantId|authorityHost)';
   return steps.map((s) =>
-    s.replace(/\{(redirectUri|postLogoutRedirectUri|clientId|tenantId|authorityHost)\}/g, (_m, k: keyof StepValues) => values[k] ?? fallback[k]),
+    s
+      .replace(new RegExp(`(?: \\(now \\{${KEY}\\}\\)|; now \\{${KEY}\\}| \\(\\{${KEY}\\}\\))`, 'g'), (m: string, ...keys: Array<string | undefined>) => {
+        const k = keys.slice(0, 3).find((x) => x !== undefined) as keyof StepValues;
+        return values[k] === undefined ? '' : m;
+      })
+      .replace(new RegExp(`\\{${KEY}\\}`, 'g'), (_m, k: keyof StepValues) => values[k] ?? fallback[k] ?? ''),
   );
 }
 

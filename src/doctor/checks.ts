@@ -355,7 +355,7 @@ function cloudCheck(metadata: Record<string, unknown>, config: Config): Check | 
     title: 'Cloud',
     status: 'problem',
     message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST is ${config.entra.authorityHost}`,
-    fix: [`Set ENTRA_AUTHORITY_HOST=https://login.${cloud} and use an app registration made in that cloud.`],
+    fix: [`Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.${cloud}) and an app registration made in that cloud.`],
   };
 }
 

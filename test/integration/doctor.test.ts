@@ -121,7 +121,7 @@ describe('npm run doctor against the emulator', () => {
   it('says when the tenant lives in another cloud than ENTRA_AUTHORITY_HOST', async () => {
     emulator.faults.cloudInstanceName = 'microsoftonline.us';
     const report = await runDoctor(env);
-    expect(check(report, 'cloud')).toMatchObject({ status: 'problem', fix: ['Set ENTRA_AUTHORITY_HOST=https://login.microsoftonline.us and use an app registration made in that cloud.'] });
+    expect(check(report, 'cloud')).toMatchObject({ status: 'problem', fix: ['Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.microsoftonline.us) and an app registration made in that cloud.'] });
   });
 });
 

@@ -48,7 +48,7 @@ describe('the AADSTS code table', () => {
   it.each([
     ['7000215', 'admin', /Value/],
     ['50105', 'admin', /Users and groups/],
-    ['90002', 'admin', /login\.microsoftonline\.us/],
+    ['90002', 'admin', /ENTRA_CLOUD=usgov/],
     ['54005', 'user', /again/],
     ['70011', 'support', /support/],
   ] as const)('explains AADSTS%s as fixable by %s', (code, fixer, step) => {
