@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import express, { type Express } from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -16,6 +17,7 @@ import { createMhaRouter } from './mha/routes.js';
 import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
 import { takeSignedOut } from './http/signed-out-notice.js';
 import { createSignInFailureLog, type SignInFailureLog } from './auth/signin-failures.js';
+import { createGateway } from './gateway/gateway.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -33,8 +35,16 @@ export interface AppDeps {
   readonly signInFailures?: SignInFailureLog;
 }
 
+export interface App extends Express {
+  /**
+   * Hooks the listening server's websocket upgrades (gateway mode; they bypass Express). Call once after
+   * listen; call the returned function when shutdown begins (it closes open websockets).
+   */
+  attachServer(server: Server): () => void;
+}
+
 /** Builds the whole app from its dependencies; no side effects, so every test gets a fresh one. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): App {
   const { config, logger, oidc, backend } = deps;
   const clock = deps.clock ?? Date.now;
   const views = deps.views ?? createViews({ cache: config.nodeEnv === 'production' });
@@ -78,6 +88,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(createLanguageRouter(config));
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
   app.use(createAdminConsentRouter({ config, views }));
+  // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
+  const gateway = createGateway({ config, logger, backend, clock });
+  app.use(gateway.router);
   app.use(createMhaRouter(views, config.authorization));
 
   app.use(notFound);
@@ -95,5 +108,5 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  return app;
+  return Object.assign(app, { attachServer: (server: Server) => gateway.attach(server) });
 }

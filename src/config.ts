@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
 
@@ -63,7 +63,28 @@ export interface Config {
     /** SHOW_ERROR_DETAILS=true: Entra's technical detail on error pages for everyone (set-up time only). */
     readonly showDetails: boolean;
   };
+  /** Gateway mode (an existing iLOGON_MHA backend behind the session gate) and /auth/check. */
+  readonly gateway: GatewayConfig;
 }
+
+export const IDENTITY_HEADER_SETS = ['appservice', 'forwarded'] as const;
+export type IdentityHeaderSet = (typeof IDENTITY_HEADER_SETS)[number];
+
+export interface GatewayConfig {
+  /** The backend's origin; undefined means the built-in MHA pages are served. */
+  readonly upstreamUrl: string | undefined;
+  /** Lower-case path prefixes (no trailing slash) forwarded to the upstream: /mha plus UPSTREAM_PATHS. */
+  readonly paths: readonly string[];
+  readonly timeoutMs: number;
+  /** Forward our session and login cookies to the upstream (off: they are removed from Cookie). */
+  readonly passCookies: boolean;
+  readonly headerSets: readonly IdentityHeaderSet[];
+  /** Signing key for X-MHA-Identity; `key` is non-enumerable (see hideSecrets). */
+  readonly jwt: { readonly alg: 'HS256' | 'RS256'; readonly key: string } | undefined;
+}
+
+// This server's own routes: a prefix covering them would hand sign-in itself to the upstream.
+const RESERVED_PREFIXES = ['/auth', '/assets', '/healthz', '/readyz'];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -272,6 +293,7 @@ export function parseConfig(env: Env): Config {
   if (showDetailsRaw !== undefined && showDetailsRaw !== 'true' && showDetailsRaw !== 'false') {
     problems.push(`SHOW_ERROR_DETAILS: expected true or false (got "${value('SHOW_ERROR_DETAILS')}")`);
   }
+  const gateway = parseGatewayConfig(value, baseUrl, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -320,6 +342,7 @@ export function parseConfig(env: Env): Config {
     },
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
+    gateway,
   };
   hideSecrets(config);
   return deepFreeze(config);
@@ -347,6 +370,10 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     adminRole: config.authorization.adminRole,
     requiredRole: config.authorization.requiredRole ?? null,
     showErrorDetails: config.errorPages.showDetails,
+    upstreamUrl: config.gateway.upstreamUrl ?? '(none: built-in pages)',
+    ...(config.gateway.upstreamUrl ? { upstreamPaths: config.gateway.paths, upstreamTimeoutMs: config.gateway.timeoutMs } : {}),
+    identityHeaders: config.gateway.headerSets,
+    identityToken: config.gateway.jwt ? `${config.gateway.jwt.alg} (key set)` : 'off',
   };
 }
 
@@ -385,6 +412,100 @@ function parseRoleValue(raw: string | undefined, name: string, problems: string[
     return undefined;
   }
   return raw;
+}
+
+type ValueOf = (name: string) => string | undefined;
+
+/**
+ * Gateway mode: UPSTREAM_URL, UPSTREAM_PATHS, UPSTREAM_TIMEOUT_MS, PASS_COOKIES, IDENTITY_HEADERS and
+ * UPSTREAM_JWT_KEY. The identity headers and the signed token also serve /auth/check, so they are read
+ * whether or not an upstream is set.
+ */
+function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[]): GatewayConfig {
+  let upstreamUrl: string | undefined;
+  const upstreamRaw = value('UPSTREAM_URL');
+  if (upstreamRaw !== undefined) {
+    const parsed = parseOrigin(upstreamRaw);
+    if (typeof parsed === 'string') {
+      problems.push(`UPSTREAM_URL: ${parsed}: the backend's origin, e.g. http://mha-backend:8080 (got "${upstreamRaw}")`);
+    } else if (parsed.origin === baseUrl) {
+      problems.push(`UPSTREAM_URL: points at this server itself (BASE_URL ${baseUrl}); every request would loop. Use the backend's own address`);
+    } else {
+      upstreamUrl = parsed.origin;
+    }
+  }
+
+  const paths = ['/mha'];
+  const pathsRaw = value('UPSTREAM_PATHS');
+  if (pathsRaw !== undefined && upstreamRaw === undefined) {
+    problems.push('UPSTREAM_PATHS: only used together with UPSTREAM_URL; set UPSTREAM_URL or remove UPSTREAM_PATHS');
+  } else if (pathsRaw !== undefined) {
+    for (const entry of pathsRaw.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const prefix = entry.replace(/\/+$/, '').toLowerCase();
+      if (!/^(\/[A-Za-z0-9._~!$&'()*+=:@-]+)+$/.test(entry.replace(/\/+$/, '')) || /(^|\/)\.\.?(\/|$)/.test(prefix)) {
+        problems.push(`UPSTREAM_PATHS: "${entry}" is not a path prefix; expected absolute paths such as /reports,/files (no query, no "..", not "/")`);
+      } else if (RESERVED_PREFIXES.some((r) => prefix === r || prefix.startsWith(`${r}/`) || r.startsWith(`${prefix}/`))) {
+        problems.push(`UPSTREAM_PATHS: "${entry}" overlaps this server's own routes (${RESERVED_PREFIXES.join(', ')}); choose another prefix`);
+      } else if (!paths.includes(prefix)) {
+        paths.push(prefix);
+      }
+    }
+  }
+
+  const timeoutMs = parseInteger(value('UPSTREAM_TIMEOUT_MS'), 30_000, 'UPSTREAM_TIMEOUT_MS', 100, 600_000, problems);
+
+  let passCookies = false;
+  const passRaw = value('PASS_COOKIES');
+  if (passRaw !== undefined) {
+    if (/^(true|1|yes|on)$/i.test(passRaw)) passCookies = true;
+    else if (!/^(false|0|no|off)$/i.test(passRaw)) problems.push(`PASS_COOKIES: expected true or false (got "${passRaw}")`);
+  }
+
+  let headerSets: IdentityHeaderSet[] = [...IDENTITY_HEADER_SETS];
+  const setsRaw = value('IDENTITY_HEADERS');
+  if (setsRaw !== undefined) {
+    const entries = setsRaw.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = entries.filter((e) => e !== 'none' && !(IDENTITY_HEADER_SETS as readonly string[]).includes(e));
+    if (unknown.length > 0 || entries.length === 0 || (entries.includes('none') && entries.length > 1)) {
+      problems.push(`IDENTITY_HEADERS: expected a comma list of ${IDENTITY_HEADER_SETS.join(', ')}, or none (got "${setsRaw}")`);
+    } else {
+      headerSets = IDENTITY_HEADER_SETS.filter((s) => entries.includes(s));
+    }
+  }
+
+  let jwt: GatewayConfig['jwt'];
+  const keyRaw = value('UPSTREAM_JWT_KEY');
+  if (keyRaw !== undefined) {
+    // A PEM pasted into an env file usually arrives with literal "\n" instead of line breaks.
+    const key = keyRaw.replace(/\\n/g, '\n');
+    if (key.startsWith('-----BEGIN')) {
+      const problem = rsaKeyProblem(key);
+      if (problem) problems.push(`UPSTREAM_JWT_KEY: ${problem}`);
+      else jwt = { alg: 'RS256', key };
+    } else if (key.length < 32) {
+      problems.push(
+        `UPSTREAM_JWT_KEY: a shared secret (HS256) needs at least 32 characters (got ${key.length}); or give an RSA private key in PEM for RS256`,
+      );
+    } else {
+      jwt = { alg: 'HS256', key };
+    }
+  }
+
+  return { upstreamUrl, paths, timeoutMs, passCookies, headerSets, jwt };
+}
+
+/** Why a PEM cannot sign RS256, or undefined when it can. Never echoes the key. */
+function rsaKeyProblem(pem: string): string | undefined {
+  let key;
+  try {
+    key = createPrivateKey(pem);
+  } catch {
+    return 'not a readable private key; expected an RSA private key in PEM (BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY) for RS256';
+  }
+  if (key.asymmetricKeyType !== 'rsa') return `a ${key.asymmetricKeyType ?? 'non-RSA'} key; RS256 needs an RSA private key`;
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048) return `the RSA key has ${bits} bits; at least 2048 are required`;
+  return undefined;
 }
 
 function parseInteger(
@@ -426,6 +547,7 @@ function hideSecrets(config: Config): void {
   Object.defineProperty(config.entra, 'clientSecret', { enumerable: false });
   Object.defineProperty(config.entra, 'credential', { enumerable: false });
   Object.defineProperty(config.session, 'secrets', { enumerable: false });
+  if (config.gateway.jwt) Object.defineProperty(config.gateway.jwt, 'key', { enumerable: false });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -88,3 +88,21 @@ export class SignInError extends AppError {
     this.reason = reason;
   }
 }
+
+/**
+ * Gateway mode: the upstream could not be reached (502) or did not answer in time (504). The client sees
+ * a friendly page with the request id; the cause (ECONNREFUSED, host names...) goes to the log only.
+ */
+export class UpstreamError extends AppError {
+  constructor(code: 'upstream_unavailable' | 'upstream_timeout', options: { cause?: unknown } = {}) {
+    const timeout = code === 'upstream_timeout';
+    super(
+      code,
+      timeout ? 504 : 502,
+      timeout
+        ? 'The iLOGON_MHA application took too long to answer. Please try again in a moment.'
+        : 'The iLOGON_MHA application cannot be reached right now. Please try again in a moment.',
+      options,
+    );
+  }
+}

@@ -55,6 +55,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
     const s = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(s));
     s.once('error', reject);
   });
+  const detachGateway = app.attachServer(server);
   // Explicit timeouts: a slow client cannot hold a socket forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 30_000;
@@ -72,6 +73,8 @@ export async function start(config: Config, logger: Logger, options: StartOption
       oidc.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Websockets are long-lived: draining would only wait for the timeout. They are closed now.
+      detachGateway();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref());
       await Promise.race([drained, timeout]);
       server.closeAllConnections();

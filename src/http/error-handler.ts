@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, UpstreamError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -95,8 +95,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
         now: appError.details['timestamp'] ?? new Date().toISOString(),
         technical,
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
-        // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading).
-        retryHref: appError.status === 503 && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : differentAccount(appError),
+        // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading, or a page the
+        // gateway backend did not answer).
+        retryHref: (appError.status === 503 || appError instanceof UpstreamError) && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : differentAccount(appError),
       }),
     );
   };

@@ -107,6 +107,10 @@ export const en = {
   'error.csrf.advice': 'Use the Sign out button on an iLOGON_MHA page.',
   'error.invalid_sid': 'A front-channel logout needs exactly one sid.',
   'error.invalid_issuer': 'This logout request names another issuer.',
+  'error.upstream_unavailable': 'The iLOGON_MHA application cannot be reached right now.',
+  'error.upstream_unavailable.advice': 'Please try again in a moment. If it keeps happening, give your administrator the request ID below.',
+  'error.upstream_timeout': 'The iLOGON_MHA application took too long to answer.',
+  'error.upstream_timeout.advice': 'Please try again in a moment. If it keeps happening, give your administrator the request ID below.',
   'error.authority_unavailable': 'Sign-in is starting up',
   'error.authority_unavailable.advice':
     'iLOGON_MHA cannot reach Microsoft Entra ID yet. It keeps trying by itself: wait a moment, then try again.',

@@ -101,6 +101,10 @@ export const ja: Catalogue = {
   'error.csrf.advice': 'iLOGON_MHA のページにある [サインアウト] ボタンを使ってください。',
   'error.invalid_sid': 'フロントチャネル ログアウトには sid がちょうど 1 つ必要です。',
   'error.invalid_issuer': 'このログアウト要求は別の発行者を指定しています。',
+  'error.upstream_unavailable': '現在 iLOGON_MHA アプリケーションに接続できません。',
+  'error.upstream_unavailable.advice': 'しばらくしてから、もう一度お試しください。繰り返し発生する場合は、下のリクエスト ID を管理者にお伝えください。',
+  'error.upstream_timeout': 'iLOGON_MHA アプリケーションの応答に時間がかかりすぎました。',
+  'error.upstream_timeout.advice': 'しばらくしてから、もう一度お試しください。繰り返し発生する場合は、下のリクエスト ID を管理者にお伝えください。',
   'error.authority_unavailable': 'サインインの準備中です',
   'error.authority_unavailable.advice':
     'iLOGON_MHA はまだ Microsoft Entra ID に接続できていません。自動で再試行しています。しばらく待ってから、もう一度お試しください。',

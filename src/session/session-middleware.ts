@@ -47,24 +47,36 @@ export function sessionMiddleware(config: Config, backend: SessionBackend) {
  * per interval, not one per request.
  */
 export function enforceSessionLifetime(config: Config, clock: () => number = Date.now) {
-  const { idleTimeoutMs, absoluteTimeoutMs, touchIntervalMs } = config.session;
+  const { touchIntervalMs } = config.session;
   return function sessionLifetime(req: Request, res: Response, next: NextFunction): void {
     const s = req.session;
     if (!s?.user) return next();
     const now = clock();
-    const authAt = s.authAt ?? 0;
-    const lastSeen = s.lastSeen ?? 0;
-    if (now - authAt >= absoluteTimeoutMs || now - lastSeen >= idleTimeoutMs) {
-      const reason = now - authAt >= absoluteTimeoutMs ? 'absolute' : 'idle';
+    const reason = sessionExpiry(s, config.session, now);
+    if (reason) {
       req.log.info({ event: 'session.expired', reason }, 'session expired');
       // The page gate reads this: an absolute expiry may be renewed silently while Entra's session lives.
       res.locals['sessionExpired'] = reason;
       s.destroy((err) => next(err));
       return;
     }
-    if (now - lastSeen >= touchIntervalMs) s.lastSeen = now;
+    if (now - (s.lastSeen ?? 0) >= touchIntervalMs) s.lastSeen = now;
     next();
   };
+}
+
+/**
+ * Why a signed-in session is over ('absolute' or 'idle'), or undefined while it is valid. Shared with the
+ * readers that bypass express-session (/auth/check, websocket upgrades) so every path applies one rule.
+ */
+export function sessionExpiry(
+  data: { readonly authAt?: number; readonly lastSeen?: number },
+  limits: { readonly idleTimeoutMs: number; readonly absoluteTimeoutMs: number },
+  now: number,
+): 'absolute' | 'idle' | undefined {
+  if (now - (data.authAt ?? 0) >= limits.absoluteTimeoutMs) return 'absolute';
+  if (now - (data.lastSeen ?? 0) >= limits.idleTimeoutMs) return 'idle';
+  return undefined;
 }
 
 /** Starts a signed-in session on a fresh id (no fixation) and saves it before the caller redirects. */

@@ -102,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
   });
   server.on('request', app);
+  const detachGateway = app.attachServer(server);
 
   return {
     baseUrl,
@@ -117,6 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       oidc.stop();
+      detachGateway();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await backend.close();

@@ -1,0 +1,325 @@
+import { Agent as HttpAgent, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { createProxyServer, type ProxyServer } from 'http-proxy-3';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { SessionBackend } from '../session/backend.js';
+import type { SessionUser } from '../auth/session-user.js';
+import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
+import { requireRole, type Gate } from '../auth/authorize.js';
+import { UnauthenticatedError, UpstreamError } from '../errors.js';
+import { wantsJson } from '../http/error-handler.js';
+import { VALID_REQUEST_ID } from '../http/request-context.js';
+import { identityHeaders, stripIdentityHeaders } from './identity-headers.js';
+import { createIdentitySigner } from './identity-token.js';
+import { createSessionReader, withoutCookies } from './session-reader.js';
+
+export interface GatewayDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly backend: SessionBackend;
+  readonly clock?: () => number;
+}
+
+export interface Gateway {
+  /**
+   * Mount after the session middleware: GET /auth/check, GET /auth/identity-jwks.json (RS256 only) and,
+   * with UPSTREAM_URL, the proxy for the gated paths.
+   */
+  readonly router: Router;
+  /**
+   * Websocket upgrades for the gated paths. Node hands upgrades to the server's 'upgrade' event, never to
+   * Express, so the server must be attached. Returns a function that stops taking upgrades and closes the
+   * open websockets (call it when shutdown begins: they never drain by themselves).
+   */
+  attach(server: Server): () => void;
+}
+
+/**
+ * Gateway mode: an existing iLOGON_MHA backend behind the session gate, as oauth2-proxy or App Service
+ * authentication would front it. Signed-in requests under the gated prefixes are streamed to UPSTREAM_URL
+ * with the user's identity in headers; whatever identity headers the client sent are removed first.
+ */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, logger, backend } = deps;
+  const clock = deps.clock ?? Date.now;
+  const gw = config.gateway;
+  const publicUrl = new URL(config.baseUrl);
+  const reader = createSessionReader(config, backend.store, clock);
+  const signer = gw.jwt ? createIdentitySigner(gw.jwt, config.baseUrl, gw.upstreamUrl ?? config.baseUrl, clock) : undefined;
+  const ourCookies = [config.session.cookieName, config.loginTransaction.cookieName];
+
+  async function identityFor(user: SessionUser): Promise<Record<string, string>> {
+    const headers = identityHeaders(user, gw.headerSets);
+    if (signer) headers['x-mha-identity'] = await signer.sign(user);
+    return headers;
+  }
+
+  const router = Router();
+
+  // The same role gates as the built-in pages (src/mha/routes.ts): MHA_REQUIRED_ROLE everywhere behind the
+  // gate, the admin role under /mha/admin, whoever serves the page.
+  const { adminRole, requiredRole } = config.authorization;
+  const requiredGate = requiredRole ? requireRole(requiredRole) : undefined;
+  const adminGate = requireRole(adminRole);
+  const isAdminPath = (path: string) => matchesPrefix(path, ['/mha/admin']);
+  const roleGatesFor = (path: string): Gate[] => [...(requiredGate ? [requiredGate] : []), ...(isAdminPath(path) ? [adminGate] : [])];
+  const rolesAllow = (user: SessionUser, path: string) =>
+    (!requiredRole || user.roles.includes(requiredRole)) && (!isAdminPath(path) || user.roles.includes(adminRole));
+
+  // nginx auth_request / Traefik forwardAuth call this on every request. It costs what any page view costs:
+  // one session read; no write and no Set-Cookie, except when the idle clock is due (at most once per touch
+  // interval), exactly as for pages, so a user active only behind the proxy is not signed out while active.
+  router.get('/auth/check', (req, res, next) => {
+    const user = req.session?.user;
+    if (!user) return next(new UnauthenticatedError());
+    // The proxy names the original request (nginx: X-Original-URI as in the README, Traefik: X-Forwarded-Uri)
+    // so /mha/admin keeps needing the admin role behind it too.
+    const original = req.get('x-forwarded-uri') ?? req.get('x-original-uri') ?? '/';
+    runGates(roleGatesFor(original.split('?')[0] ?? '/'), req, res, next, () => {
+      answerCheck(res, user).catch(next);
+    });
+  });
+  router.get('/auth/identity-jwks.json', async (_req, res, next) => {
+    const jwks = await signer?.jwks();
+    if (!jwks) return next();
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(jwks);
+  });
+
+  async function answerCheck(res: Response, user: SessionUser): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    for (const [name, value] of Object.entries(await identityFor(user))) res.setHeader(name, value);
+    res.status(202).end();
+  }
+
+  const upstream = gw.upstreamUrl;
+  if (!upstream) return { router, attach: () => () => {} };
+
+  const agent = upstream.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const proxy: ProxyServer = createProxyServer({ target: upstream, agent, ws: true, xfwd: false, changeOrigin: false });
+
+  // UPSTREAM_TIMEOUT_MS is an idle timeout: no byte from the upstream for that long, before or during the
+  // response. Our own error (not the library's proxyTimeout) so a timeout is told apart from a reset.
+  const armTimeout = (proxyReq: import('node:http').ClientRequest) => {
+    proxyReq.setTimeout(gw.timeoutMs, () => proxyReq.destroy(new UpstreamError('upstream_timeout')));
+  };
+  proxy.on('proxyReq', armTimeout);
+  proxy.on('proxyReqWs', armTimeout);
+  proxy.on('proxyRes', (proxyRes, _req, res) => {
+    for (const name of ['location', 'content-location'] as const) {
+      const value = proxyRes.headers[name];
+      if (typeof value === 'string') proxyRes.headers[name] = rewriteLocation(value, upstream, config.baseUrl);
+    }
+    // The upstream must not overwrite (or fixate) our session or login cookie.
+    const setCookie = proxyRes.headers['set-cookie'];
+    if (setCookie) proxyRes.headers['set-cookie'] = setCookie.filter((c) => !ourCookies.includes(c.slice(0, c.indexOf('=')).trim()));
+    // Our strict CSP is for our own pages; the backend's pages carry their own policy (or none).
+    res.removeHeader('Content-Security-Policy');
+  });
+  // Errors are handled per call; this keeps a stray one (after a client hung up) from being unhandled.
+  proxy.on('error', (err) => logger.debug({ err }, 'proxy error after the response ended'));
+
+  router.use(function gatewayProxy(req: Request, res: Response, next: NextFunction) {
+    if (!matchesPrefix(req.path, gw.paths)) return next();
+    const sessionGate = wantsJson(req) ? requireApiAuth : requirePageAuth;
+    runGates([sessionGate, ...roleGatesFor(req.path)], req, res, next, () => {
+      forward(req, res, next).catch(next);
+    });
+  });
+
+  async function forward(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const user = req.session.user!;
+    const removed = prepareUpstreamHeaders(req.headers, {
+      identity: await identityFor(user),
+      passCookies: gw.passCookies,
+      ourCookies,
+      publicUrl,
+      requestId: req.id,
+      clientIp: req.ip ?? req.socket.remoteAddress ?? '',
+      websocket: false,
+    });
+    if (removed.length > 0) req.log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity headers sent by the client');
+    proxy.web(req, res, {}, (err) => next(toUpstreamError(err)));
+  }
+
+  const openSockets = new Set<Duplex>();
+
+  async function onUpgrade(server: Server, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const log = logger.child({ reqId: requestId });
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!matchesPrefix(path, gw.paths)) {
+      // Someone else may serve other upgrades on this server; otherwise nothing here speaks websocket.
+      if (server.listenerCount('upgrade') > 1) return;
+      return rejectUpgrade(socket, 404, 'not_found');
+    }
+    // Cross-site websocket hijacking: SameSite=Lax still sends our cookie from a sibling subdomain, and
+    // browsers always send Origin on a websocket handshake.
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== config.baseUrl) {
+      log.warn({ event: 'gateway.websocket', path, outcome: 'foreign_origin' }, 'websocket refused: foreign origin');
+      return rejectUpgrade(socket, 403, 'foreign_origin');
+    }
+    let found;
+    try {
+      found = await reader.read(req.headers.cookie);
+    } catch (err) {
+      log.error({ err }, 'session store unavailable for a websocket upgrade');
+      return rejectUpgrade(socket, 503, 'session_store_unavailable');
+    }
+    if (found.state !== 'valid') {
+      log.info({ event: 'gateway.websocket', path, outcome: 'unauthenticated' }, 'websocket refused: no session');
+      return rejectUpgrade(socket, 401, 'unauthenticated');
+    }
+    if (!rolesAllow(found.user, path)) {
+      log.info({ event: 'gateway.websocket', path, outcome: 'missing_role' }, 'websocket refused: missing app role');
+      return rejectUpgrade(socket, 403, 'missing_role');
+    }
+    const removed = prepareUpstreamHeaders(req.headers, {
+      identity: await identityFor(found.user),
+      passCookies: gw.passCookies,
+      ourCookies,
+      publicUrl,
+      requestId,
+      clientIp: clientIpFrom(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], config.trustProxy),
+      websocket: true,
+    });
+    if (removed.length > 0) log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity headers sent by the client');
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
+    log.info({ event: 'gateway.websocket', path, outcome: 'forwarded' }, 'websocket forwarded');
+    proxy.ws(req, socket, head, {}, (err) => {
+      const e = toUpstreamError(err);
+      log.error({ err }, 'websocket upstream failed');
+      // Nothing sent yet: the client still expects an HTTP answer to its handshake.
+      if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+        rejectUpgrade(socket, e.status, e.code);
+      }
+    });
+  }
+
+  return {
+    router,
+    attach(server) {
+      const listener = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        onUpgrade(server, req, socket, head).catch((err: unknown) => {
+          logger.error({ err }, 'websocket upgrade failed');
+          socket.destroy();
+        });
+      };
+      server.on('upgrade', listener);
+      // Pooled upstream connections go once the server has drained its last request.
+      server.once('close', () => agent.destroy());
+      return () => {
+        server.off('upgrade', listener);
+        for (const s of openSockets) s.destroy();
+      };
+    },
+  };
+}
+
+/** Runs Express-style gates in order; `done` only when every one passed (each either calls next or answers). */
+function runGates(gates: readonly Gate[], req: Request, res: Response, next: NextFunction, done: () => void): void {
+  const step =
+    (i: number) =>
+    (err?: unknown): void => {
+      if (err) return next(err);
+      const gate = gates[i];
+      if (!gate) return done();
+      gate(req, res, step(i + 1));
+    };
+  step(0)();
+}
+
+export interface UpstreamHeaderOptions {
+  readonly identity: Readonly<Record<string, string>>;
+  readonly passCookies: boolean;
+  readonly ourCookies: readonly string[];
+  readonly publicUrl: URL;
+  readonly requestId: string;
+  readonly clientIp: string;
+  readonly websocket: boolean;
+}
+
+// Hop-by-hop (RFC 9110 7.6.1) or meaningful only between the client and us.
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect', 'forwarded', 'x-real-ip'];
+
+/**
+ * Rewrites the incoming headers into what the upstream receives (http-proxy copies `req.headers`):
+ * client identity headers removed, hop-by-hop headers (and any header the client lists in Connection) dropped,
+ * our cookies removed unless PASS_COOKIES, Host and X-Forwarded-* from BASE_URL and the trusted client
+ * address, then our identity headers. Returns the identity header names the client had sent.
+ */
+export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, o: UpstreamHeaderOptions): string[] {
+  const removed = stripIdentityHeaders(headers);
+  const listed = String(headers['connection'] ?? '')
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of [...listed, ...HOP_BY_HOP]) delete headers[name];
+  if (o.websocket) {
+    headers['connection'] = 'Upgrade';
+    headers['upgrade'] = 'websocket';
+  }
+  if (!o.passCookies) {
+    const cookie = withoutCookies(headers.cookie, o.ourCookies);
+    if (cookie === undefined) delete headers.cookie;
+    else headers.cookie = cookie;
+  }
+  // The public origin comes from configuration, never from the client's Host.
+  headers.host = o.publicUrl.host;
+  headers['x-forwarded-host'] = o.publicUrl.host;
+  headers['x-forwarded-proto'] = o.publicUrl.protocol.replace(':', '');
+  headers['x-forwarded-for'] = o.clientIp;
+  headers['x-request-id'] = o.requestId;
+  Object.assign(headers, o.identity);
+  return removed;
+}
+
+/** Case-insensitive like Express routing, on segment boundaries: /mha matches /mha, /mha/, /mha/x, not /mhax. */
+export function matchesPrefix(pathname: string, prefixes: readonly string[]): boolean {
+  const p = pathname.toLowerCase();
+  return prefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
+}
+
+/**
+ * An absolute redirect to the upstream's own origin (http://mha-backend:8080/mha/x) becomes the same path on
+ * the public origin; relative and foreign locations are left as they are.
+ */
+export function rewriteLocation(location: string, upstreamOrigin: string, publicOrigin: string): string {
+  if (!/^([a-z][a-z0-9+.-]*:)?\/\//i.test(location)) return location;
+  let url: URL;
+  try {
+    url = new URL(location, `${upstreamOrigin}/`);
+  } catch {
+    return location;
+  }
+  if (url.origin !== upstreamOrigin) return location;
+  return `${publicOrigin}${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The client's address as Express computes it with `trust proxy` = hops: that many proxies are believed. */
+export function clientIpFrom(remoteAddress: string, forwardedFor: string | string[] | undefined, hops: number): string {
+  const chain = [remoteAddress, ...String(forwardedFor ?? '').split(',').map((a) => a.trim()).filter(Boolean).reverse()];
+  return chain[Math.min(hops, chain.length - 1)] ?? remoteAddress;
+}
+
+function toUpstreamError(err: unknown): UpstreamError {
+  if (err instanceof UpstreamError) return err;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return new UpstreamError(code === 'ETIMEDOUT' ? 'upstream_timeout' : 'upstream_unavailable', { cause: err });
+}
+
+function rejectUpgrade(socket: Duplex, status: number, code: string): void {
+  const body = JSON.stringify({ error: code });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,76 @@
+import type { SessionData, Store } from 'express-session';
+import { unsign } from 'cookie-signature';
+import type { Config } from '../config.js';
+import type { SessionUser } from '../auth/session-user.js';
+import { sessionExpiry } from '../session/session-middleware.js';
+
+export type SessionLookup =
+  | { readonly state: 'none' }
+  | { readonly state: 'expired'; readonly reason: 'absolute' | 'idle' }
+  | { readonly state: 'valid'; readonly user: SessionUser; readonly sessionId: string };
+
+/**
+ * Reads the signed-in user straight from the session store, for websocket upgrades: Node hands them to the
+ * server's 'upgrade' event, outside Express and so outside express-session. Read-only: it never writes the
+ * store and never sets a cookie.
+ *
+ * express-session's cookie is `s:<id>.<signature>` (URL-encoded), signed with the first session secret and
+ * verified against every secret (rotation); we unsign it the same way with cookie-signature.
+ */
+export function createSessionReader(config: Config, store: Store, clock: () => number) {
+  const { cookieName, secrets } = config.session;
+
+  function sessionIdFrom(cookieHeader: string | undefined): string | undefined {
+    const raw = firstCookie(cookieHeader, cookieName);
+    if (!raw?.startsWith('s:')) return undefined;
+    for (const secret of secrets) {
+      const id = unsign(raw.slice(2), secret);
+      if (id !== false) return id;
+    }
+    return undefined;
+  }
+
+  return {
+    sessionIdFrom,
+    async read(cookieHeader: string | undefined): Promise<SessionLookup> {
+      const id = sessionIdFrom(cookieHeader);
+      if (id === undefined) return { state: 'none' };
+      const data = await new Promise<SessionData | null | undefined>((resolve, reject) =>
+        store.get(id, (err, value) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(value))),
+      );
+      if (!data?.user) return { state: 'none' };
+      const reason = sessionExpiry(data, config.session, clock());
+      if (reason) return { state: 'expired', reason };
+      return { state: 'valid', user: data.user, sessionId: id };
+    },
+  };
+}
+
+export type SessionReader = ReturnType<typeof createSessionReader>;
+
+/** The first cookie with this name, decoded as the `cookie` package (and so express-session) does. */
+export function firstCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/** The Cookie header without the named cookies; undefined when nothing is left. */
+export function withoutCookies(header: string | undefined, names: readonly string[]): string | undefined {
+  if (!header) return undefined;
+  const kept = header
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && !names.includes(p.slice(0, p.indexOf('=') === -1 ? p.length : p.indexOf('=')).trim()));
+  return kept.length > 0 ? kept.join('; ') : undefined;
+}

@@ -1,0 +1,369 @@
+import { createHash } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtVerify } from 'jose';
+import WebSocket from 'ws';
+import { Browser } from '../support/browser.js';
+import { startHarness, type Harness } from '../support/harness.js';
+import { chunkOf, CHUNK, closedPort, startUpstream, type Upstream } from '../support/upstream.js';
+
+const JWT_SECRET = 'gateway-test-identity-secret-0123456789abcdef';
+
+let up: Upstream;
+let h: Harness;
+let browser: Browser;
+let cookie: string;
+
+beforeAll(async () => {
+  up = await startUpstream();
+  h = await startHarness({
+    env: { UPSTREAM_URL: up.url, UPSTREAM_PATHS: '/reports', UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_JWT_KEY: JWT_SECRET },
+  });
+  browser = new Browser();
+  const { res, url } = await browser.signIn(`${h.baseUrl}/mha/echo?from=signin`);
+  // Sign-in lands on the page the upstream serves.
+  expect(url).toBe(`${h.baseUrl}/mha/echo?from=signin`);
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { url: string }).url).toBe('/mha/echo?from=signin');
+  cookie = `mha.sid=${browser.cookie(h.baseUrl, 'mha.sid')!}`;
+});
+afterAll(async () => {
+  await h?.close();
+  await up?.close();
+});
+
+const bSimon = () => h.emulator.users.find((u) => u.name === 'B.Simon')!;
+const lastReceived = () => up.received[up.received.length - 1]!;
+
+async function echo(path: string, headers: Record<string, string> = {}) {
+  const res = await browser.request(`${h.baseUrl}${path}`, { headers: { accept: 'application/json', ...headers } });
+  expect(res.status).toBe(200);
+  return { res, body: (await res.json()) as { url: string; headers: Record<string, string> } };
+}
+
+/** One raw HTTP/1.1 request, so headers can repeat and differ only in case, as a hostile client would send. */
+async function rawRequest(path: string, headerLines: string[]): Promise<string> {
+  const { port } = new URL(h.baseUrl);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n${headerLines.map((l) => `${l}\r\n`).join('')}\r\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('gateway: the gate', () => {
+  it('sends a signed-out visitor to sign-in and never reaches the upstream', async () => {
+    const before = up.received.length;
+    const res = await fetch(`${h.baseUrl}/mha/echo?x=1`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`/auth/login?returnTo=${encodeURIComponent('/mha/echo?x=1')}`);
+    const api = await fetch(`${h.baseUrl}/reports/data`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: 'unauthenticated' });
+    // A forged session cookie is no better.
+    const forged = await fetch(`${h.baseUrl}/mha/echo`, { redirect: 'manual', headers: { cookie: 'mha.sid=s%3Aforged.signature' } });
+    expect(forged.status).toBe(302);
+    expect(up.received.length).toBe(before);
+  });
+
+  it('forwards UPSTREAM_PATHS prefixes too, case-insensitively, and only on segment boundaries', async () => {
+    expect((await echo('/reports/2024?q=1')).body.url).toBe('/reports/2024?q=1');
+    expect((await echo('/MHA/Profile')).body.url).toBe('/MHA/Profile');
+    const outside = await browser.request(`${h.baseUrl}/reportsx`, { headers: { accept: 'application/json' } });
+    expect(outside.status).toBe(404);
+  });
+
+  it('serves the upstream in place of the built-in pages, without our CSP on its content', async () => {
+    const res = await browser.request(`${h.baseUrl}/mha/page`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Served by the iLOGON_MHA backend');
+    expect(res.headers.get('content-security-policy')).toBeNull();
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    // The built-in profile page is not served in gateway mode: the upstream answers /mha/profile.
+    const profile = await echo('/mha/profile');
+    expect(profile.body.url).toBe('/mha/profile');
+  });
+});
+
+describe('gateway: app roles, as for the built-in pages', () => {
+  it('keeps /mha/admin for the admin role (403, upstream not reached)', async () => {
+    const before = up.received.length;
+    const res = await browser.request(`${h.baseUrl}/mha/admin/settings`);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('MHA.Admin');
+    expect(up.received.length).toBe(before);
+  });
+
+  it('applies MHA_REQUIRED_ROLE to every proxied page and websocket', async () => {
+    const strict = await startHarness({ env: { UPSTREAM_URL: up.url, MHA_REQUIRED_ROLE: 'MHA.Admin' } });
+    try {
+      const before = up.received.length;
+      const simon = new Browser();
+      const { res } = await simon.signIn(`${strict.baseUrl}/mha/echo`);
+      expect(res.status).toBe(403);
+      const ws = await new Promise<number>((resolve, reject) => {
+        const socket = new WebSocket(`${strict.baseUrl.replace('http:', 'ws:')}/mha/socket`, {
+          headers: { cookie: `mha.sid=${simon.cookie(strict.baseUrl, 'mha.sid')!}`, origin: strict.baseUrl },
+        });
+        socket.once('unexpected-response', (_req, r) => resolve(r.statusCode ?? 0));
+        socket.once('open', () => reject(new Error('websocket opened without the required role')));
+        socket.once('error', reject);
+      });
+      expect(ws).toBe(403);
+      expect(up.received.length).toBe(before);
+
+      const admin = new Browser();
+      const ok = await admin.signIn(`${strict.baseUrl}/mha/echo`, 'A.Admin');
+      expect(ok.res.status).toBe(200);
+      expect(up.received.length).toBe(before + 1);
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('gateway: identity to the upstream', () => {
+  it('sends App Service and oauth2-proxy identity headers and a verifiable X-MHA-Identity', async () => {
+    const { res, body } = await echo('/mha/echo');
+    const u = bSimon();
+    const hd = body.headers;
+    const principal = JSON.parse(Buffer.from(hd['x-ms-client-principal']!, 'base64').toString('utf8')) as {
+      auth_typ: string;
+      name_typ: string;
+      role_typ: string;
+      claims: Array<{ typ: string; val: string }>;
+    };
+    expect(principal.auth_typ).toBe('aad');
+    expect(principal.claims).toContainEqual({ typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: u.oid });
+    expect(principal.claims).toContainEqual({ typ: 'http://schemas.microsoft.com/identity/claims/tenantid', val: h.emulator.tenantId });
+    expect(principal.claims).toContainEqual({ typ: principal.name_typ, val: 'B.Simon@contoso.com' });
+    expect(hd['x-ms-client-principal-id']).toBe(u.oid);
+    expect(hd['x-ms-client-principal-name']).toBe('B.Simon@contoso.com');
+    expect(hd['x-ms-client-principal-idp']).toBe('aad');
+    expect(hd['x-forwarded-user']).toBe(u.oid);
+    expect(hd['x-forwarded-email']).toBe('B.Simon@contoso.com');
+    expect(hd['x-forwarded-preferred-username']).toBe('B.Simon@contoso.com');
+
+    const { payload, protectedHeader } = await jwtVerify(hd['x-mha-identity']!, new TextEncoder().encode(JWT_SECRET), {
+      issuer: h.baseUrl,
+      audience: up.url,
+      algorithms: ['HS256'],
+    });
+    expect(protectedHeader.alg).toBe('HS256');
+    expect(payload).toMatchObject({ sub: u.oid, oid: u.oid, tid: h.emulator.tenantId, preferred_username: 'B.Simon@contoso.com', roles: [] });
+    expect(payload.exp! - payload.iat!).toBe(60);
+
+    // Host and X-Forwarded-* come from BASE_URL; the request id follows the request.
+    expect(hd['host']).toBe(new URL(h.baseUrl).host);
+    expect(hd['x-forwarded-proto']).toBe('http');
+    expect(hd['x-forwarded-for']).toBe('127.0.0.1');
+    expect(hd['x-request-id']).toBe(res.headers.get('x-request-id'));
+  });
+
+  it('strips every identity header the client sent: any case, underscores, duplicates, Connection tricks', async () => {
+    const raw = await rawRequest('/mha/echo', [
+      `Cookie: ${cookie}; theme=dark`,
+      'Accept: application/json',
+      'X-MS-CLIENT-PRINCIPAL: eyJhdXRoX3R5cCI6ImFhZCJ9',
+      'x-ms-client-principal-id: attacker-oid',
+      'X-Ms-Client-Principal-Id: attacker-oid-2',
+      'X_MS_CLIENT_PRINCIPAL_NAME: admin@contoso.com',
+      'X-MS-CLIENT-PRINCIPAL-IDP: aad',
+      'X-MS-TOKEN-AAD-ID-TOKEN: forged.token.value',
+      'X-Forwarded-User: admin',
+      'x-forwarded-user: admin2',
+      'X-Forwarded-Email: admin@contoso.com',
+      'X-Forwarded-Groups: admins',
+      'X-MHA-Identity: forged.jwt.value',
+      'X-Auth-Request-User: admin',
+      'Remote-User: admin',
+    ]);
+    expect(raw).toMatch(/^HTTP\/1\.1 200/);
+    const seen = lastReceived();
+    const rawNames = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    // Exactly one of each of ours, none of theirs.
+    for (const name of ['x-ms-client-principal', 'x-ms-client-principal-id', 'x-ms-client-principal-name', 'x-ms-client-principal-idp', 'x-forwarded-user', 'x-mha-identity']) {
+      expect(rawNames.filter((n) => n === name)).toHaveLength(1);
+    }
+    expect(rawNames).not.toContain('x_ms_client_principal_name');
+    expect(rawNames).not.toContain('x-ms-token-aad-id-token');
+    expect(rawNames).not.toContain('x-forwarded-groups'); // B.Simon has no groups: the header is absent, not the spoofed one
+    expect(rawNames).not.toContain('x-auth-request-user');
+    expect(rawNames).not.toContain('remote-user');
+    expect(seen.headers['x-ms-client-principal-id']).toBe(bSimon().oid);
+    expect(seen.headers['x-forwarded-user']).toBe(bSimon().oid);
+    expect(seen.headers['x-forwarded-email']).toBe('B.Simon@contoso.com');
+    expect(JSON.stringify(seen.headers)).not.toMatch(/attacker|admin|forged/);
+    expect(h.logs.some((l) => l['event'] === 'gateway.spoofed_headers')).toBe(true);
+
+    // A client listing our header as hop-by-hop in Connection cannot make it disappear either.
+    await rawRequest('/mha/echo', [`Cookie: ${cookie}`, 'Connection: X-MS-CLIENT-PRINCIPAL-ID, X-Forwarded-User']);
+    expect(lastReceived().headers['x-ms-client-principal-id']).toBe(bSimon().oid);
+    expect(lastReceived().headers['x-forwarded-user']).toBe(bSimon().oid);
+  });
+
+  it('never forwards our session or login cookie, but keeps the backend its own cookies', async () => {
+    browser.setCookie(h.baseUrl, 'mha.auth', 'login-binding-value');
+    browser.setCookie(h.baseUrl, 'theme', 'dark');
+    const { body } = await echo('/mha/echo');
+    // (The jar also holds the emulator's cookies: same host, another port.)
+    const names = body.headers['cookie']!.split('; ').map((c) => c.split('=')[0]);
+    expect(names).toContain('theme');
+    expect(names).not.toContain('mha.sid');
+    expect(names).not.toContain('mha.auth');
+    expect(JSON.stringify(body.headers)).not.toContain(browser.cookie(h.baseUrl, 'mha.sid')!);
+  });
+
+  it('drops a Set-Cookie from the upstream that would overwrite our session cookie, keeps the others', async () => {
+    const res = await browser.request(`${h.baseUrl}/mha/cookies`);
+    expect(res.status).toBe(200);
+    const setCookies = res.headers.getSetCookie();
+    expect(setCookies.some((c) => c.startsWith('app=1'))).toBe(true);
+    expect(setCookies.some((c) => c.includes('planted-by-upstream'))).toBe(false);
+  });
+});
+
+describe('gateway: streaming', () => {
+  it('streams a 64 MiB upload to the upstream while it is still being sent, intact', async () => {
+    const chunks = 64;
+    const expected = createHash('sha256');
+    for (let i = 0; i < chunks; i++) expected.update(chunkOf(i));
+    const firstArrived = up.nextUploadChunk();
+    const started = performance.now();
+    const req = httpRequest(`${h.baseUrl}/mha/upload`, { method: 'POST', headers: { cookie, accept: 'application/json', 'content-type': 'application/octet-stream' } });
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', reject);
+    });
+    req.write(chunkOf(0));
+    // Only 1 MiB of 64 has been sent: a proxy that buffered the body would never get here.
+    await firstArrived;
+    for (let i = 1; i < chunks; i++) {
+      if (!req.write(chunkOf(i))) await new Promise((r) => req.once('drain', r));
+    }
+    req.end();
+    const res = await response;
+    let text = '';
+    for await (const c of res) text += String(c);
+    const ms = performance.now() - started;
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(text)).toEqual({ bytes: chunks * CHUNK, sha256: expected.digest('hex') });
+    console.info(`gateway upload: ${chunks} MiB in ${Math.round(ms)} ms (${Math.round((chunks / ms) * 1000)} MiB/s)`);
+  });
+
+  it('streams a 64 MiB download to the client before the upstream has finished, intact', async () => {
+    const chunks = 64;
+    const expected = createHash('sha256');
+    for (let i = 0; i < chunks; i++) expected.update(chunkOf(i));
+    const started = performance.now();
+    const res = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpRequest(`${h.baseUrl}/mha/download?chunks=${chunks}`, { headers: { cookie } }, resolve).on('error', reject).end(),
+    );
+    expect(res.statusCode).toBe(200);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of res) {
+      // The upstream holds back everything after its first MiB until we have seen bytes.
+      if (bytes === 0) up.releaseDownload();
+      bytes += (chunk as Buffer).length;
+      hash.update(chunk as Buffer);
+    }
+    const ms = performance.now() - started;
+    expect(bytes).toBe(chunks * CHUNK);
+    expect(hash.digest('hex')).toBe(expected.digest('hex'));
+    console.info(`gateway download: ${chunks} MiB in ${Math.round(ms)} ms (${Math.round((chunks / ms) * 1000)} MiB/s)`);
+  });
+});
+
+describe('gateway: redirects and failures', () => {
+  it('rewrites redirects to the upstream origin onto the public origin, and leaves others alone', async () => {
+    const res = await browser.request(`${h.baseUrl}/mha/redirect`);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${h.baseUrl}/mha/after?x=1`);
+    const seeOther = await browser.request(`${h.baseUrl}/mha/see-other`);
+    expect(seeOther.status).toBe(303);
+    expect(seeOther.headers.get('location')).toBe('/mha/relative');
+    const elsewhere = await browser.request(`${h.baseUrl}/mha/elsewhere`);
+    expect(elsewhere.headers.get('location')).toBe('https://login.microsoftonline.com/logout');
+  });
+
+  it('answers a slow upstream with a friendly 504 page after UPSTREAM_TIMEOUT_MS, with the request id', async () => {
+    const started = performance.now();
+    const res = await browser.request(`${h.baseUrl}/mha/slow`);
+    const ms = performance.now() - started;
+    expect(res.status).toBe(504);
+    expect(ms).toBeGreaterThanOrEqual(950);
+    expect(ms).toBeLessThan(5000);
+    const html = await res.text();
+    expect(html).toContain('took too long to answer');
+    expect(html).toContain('href="/mha/slow"'); // "Try again
+    expect(html).toContain(res.headers.get('x-request-id')!);
+    expect(html).not.toContain(up.url);
+    expect(html).not.toMatch(/at .*\.js:\d+/);
+
+    const json = await browser.request(`${h.baseUrl}/mha/slow`, { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(504);
+    expect(await json.json()).toMatchObject({ error: 'upstream_timeout', requestId: json.headers.get('x-request-id') });
+  });
+
+  it('answers an upstream that is down with a friendly 502 page naming no internals', async () => {
+    const port = await closedPort();
+    const down = await startHarness({ env: { UPSTREAM_URL: `http://127.0.0.1:${port}` } });
+    try {
+      const b = new Browser();
+      const { res } = await b.signIn(`${down.baseUrl}/mha/`);
+      expect(res.status).toBe(502);
+      const html = await res.text();
+      expect(html).toContain('cannot be reached right now');
+      expect(html).toContain(res.headers.get('x-request-id')!);
+      expect(html).not.toContain(String(port));
+      expect(html).not.toContain('ECONNREFUSED');
+      // The operator gets the cause in the log.
+      expect(down.rawLogs.some((l) => l.includes('ECONNREFUSED'))).toBe(true);
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('gateway: websockets', () => {
+  const wsUrl = (path: string) => `${h.baseUrl.replace('http:', 'ws:')}${path}`;
+
+  function open(path: string, headers: Record<string, string>): Promise<{ ws?: WebSocket; status?: number; first?: Record<string, unknown> }> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(wsUrl(path), { headers });
+      ws.once('message', (data) => resolve({ ws, first: JSON.parse(String(data)) as Record<string, unknown> }));
+      ws.once('unexpected-response', (_req, res) => {
+        resolve({ status: res.statusCode });
+        res.resume();
+      });
+      ws.once('error', (err) => reject(err));
+    });
+  }
+
+  it('passes a signed-in websocket through with identity headers, stripped spoofs, and echoes messages', async () => {
+    const { ws, first } = await open('/mha/socket?room=1', { cookie, origin: h.baseUrl, 'X-Forwarded-User': 'admin', 'X-MS-CLIENT-PRINCIPAL-ID': 'attacker' });
+    expect(first!['url']).toBe('/mha/socket?room=1');
+    const hd = first!['headers'] as Record<string, string>;
+    expect(hd['x-forwarded-user']).toBe(bSimon().oid);
+    expect(hd['x-ms-client-principal-id']).toBe(bSimon().oid);
+    expect(hd['cookie']).toBeUndefined();
+    expect(hd['x-mha-identity']).toMatch(/^ey/);
+    const reply = new Promise<string>((resolve) => ws!.once('message', (d) => resolve(String(d))));
+    ws!.send('hello through the gateway');
+    expect(await reply).toBe('hello through the gateway');
+    ws!.close();
+  });
+
+  it('refuses a websocket without a session (401), from a foreign origin (403), and outside the gated paths (404)', async () => {
+    const before = up.received.length;
+    expect((await open('/mha/socket', { origin: h.baseUrl })).status).toBe(401);
+    expect((await open('/mha/socket', { origin: h.baseUrl, cookie: 'mha.sid=s%3Aforged.sig' })).status).toBe(401);
+    expect((await open('/mha/socket', { cookie, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await open('/elsewhere', { cookie, origin: h.baseUrl })).status).toBe(404);
+    expect(up.received.length).toBe(before);
+  });
+});

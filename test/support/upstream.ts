@@ -1,0 +1,135 @@
+/**
+ * A real backend for gateway tests: an HTTP server on loopback that echoes what it received, streams large
+ * bodies both ways, redirects, stalls, sets cookies, and a websocket echo (the `ws` package) on the same port.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly rawHeaders: string[];
+}
+
+export interface Upstream {
+  readonly url: string;
+  /** Every request the upstream saw (HTTP and websocket handshakes), in order. */
+  readonly received: Received[];
+  /** Call before an upload: resolves when its first bytes have reached the upstream. */
+  nextUploadChunk(): Promise<void>;
+  /** Lets a paused download continue (the test calls it once its first chunk has arrived). */
+  releaseDownload(): void;
+  close(): Promise<void>;
+}
+
+export const CHUNK = 1024 * 1024;
+
+/** The same deterministic bytes on both sides: chunk i is filled with (i % 251). */
+export function chunkOf(i: number): Buffer {
+  return Buffer.alloc(CHUNK, i % 251);
+}
+
+export async function startUpstream(): Promise<Upstream> {
+  const received: Received[] = [];
+  let markFirstChunk: () => void = () => {};
+  let release: () => void = () => {};
+  const upstream: Upstream = {
+    url: '',
+    received,
+    nextUploadChunk: () => new Promise<void>((resolve) => (markFirstChunk = resolve)),
+    releaseDownload: () => release(),
+    close: async () => {},
+  };
+  const record = (req: IncomingMessage) =>
+    received.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+
+  const server: Server = createServer((req, res) => {
+    record(req);
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    switch (url.pathname) {
+      case '/mha/upload': {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        req.on('data', (chunk: Buffer) => {
+          if (bytes === 0) markFirstChunk();
+          bytes += chunk.length;
+          hash.update(chunk);
+        });
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ bytes, sha256: hash.digest('hex') }));
+        });
+        return;
+      }
+      case '/mha/download': {
+        const chunks = Number(url.searchParams.get('chunks') ?? '1');
+        res.setHeader('content-type', 'application/octet-stream');
+        res.write(chunkOf(0));
+        // The rest only once the client has the first chunk: a proxy that buffered would deadlock here.
+        new Promise<void>((resolve) => (release = resolve)).then(async () => {
+          for (let i = 1; i < chunks; i++) {
+            if (!res.write(chunkOf(i))) await new Promise((r) => res.once('drain', r));
+          }
+          res.end();
+        });
+        return;
+      }
+      case '/mha/redirect':
+        res.writeHead(302, { location: `${base}/mha/after?x=1` }).end();
+        return;
+      case '/mha/see-other':
+        res.writeHead(303, { location: '/mha/relative' }).end();
+        return;
+      case '/mha/elsewhere':
+        res.writeHead(302, { location: 'https://login.microsoftonline.com/logout' }).end();
+        return;
+      case '/mha/slow':
+        return; // never answers
+      case '/mha/cookies':
+        res.setHeader('set-cookie', ['mha.sid=planted-by-upstream; Path=/', 'app=1; Path=/mha']);
+        res.end('ok');
+        return;
+      case '/mha/page':
+        res.setHeader('content-type', 'text/html; charset=utf-8');
+        res.end('<!doctype html><title>Upstream</title><h1>Served by the iLOGON_MHA backend</h1><script>document.title="inline"</script>');
+        return;
+      default:
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    record(req);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.send(JSON.stringify({ url: req.url, headers: req.headers }));
+      ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  Object.assign(upstream, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+  return upstream;
+}
+
+/** A loopback port with nothing listening on it (the upstream is down). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
