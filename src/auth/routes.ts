@@ -15,6 +15,7 @@ import { entraSignInError, translateOidcError } from './oidc-errors.js';
 import { sanitizeReturnTo } from './return-to.js';
 import { parseLoginOptions } from './login-options.js';
 import { toSessionUser, userKey } from './session-user.js';
+import { fetchTransitiveGroupIds, hasGroupsOverage } from './graph-groups.js';
 
 export interface AuthRouterDeps {
   readonly config: Config;
@@ -104,8 +105,9 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     // The redirect_uri sent to the token endpoint is the configured one, never rebuilt from Host headers.
     const currentUrl = new URL(`${config.redirectUri}?${rawQuery}`);
     let claims;
+    let accessToken: string;
     try {
-      ({ claims } = await oidc.exchangeCode(currentUrl, {
+      ({ claims, access_token: accessToken } = await oidc.exchangeCode(currentUrl, {
         pkceCodeVerifier: tx.code_verifier,
         expectedState: state,
         expectedNonce: tx.nonce,
@@ -114,7 +116,13 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       throw translateOidcError(err);
     }
     if (!claims) throw new SignInError('invalid_token', 502, 'Microsoft Entra ID did not return an ID token.');
-    const user = toSessionUser(claims, { allowedTenants: oidc.allowedTenants(), authorityHost: config.entra.authorityHost });
+    let user = toSessionUser(claims, { allowedTenants: oidc.allowedTenants(), authorityHost: config.entra.authorityHost });
+    if (hasGroupsOverage(claims)) {
+      // Fail closed: without the groups, group gates cannot decide, so there is no session at all.
+      const groups = await fetchTransitiveGroupIds({ graphHost: config.entra.graphHost, accessToken, timeoutMs: config.entra.httpTimeoutSeconds * 1000 });
+      user = { ...user, groups, groupsSource: 'graph' };
+      req.log.info({ event: 'signin.groups_overage', groups: groups.length }, 'group memberships read from Microsoft Graph');
+    }
 
     await establishSession(req, user, clock());
     if (user.sid) await backend.sidIndex.add(user.sid, req.sessionID, config.session.absoluteTimeoutMs);

@@ -15,6 +15,8 @@ export interface SessionUser {
   readonly email?: string;
   readonly roles: readonly string[];
   readonly groups: readonly string[];
+  /** 'graph' when the id_token had the groups overage and the ids came from Microsoft Graph at sign-in. */
+  readonly groupsSource?: 'graph';
   /** Entra's session id: how front-channel logout finds this session. */
   readonly sid?: string;
   /** Opaque hint Entra gives for logout (`logout_hint`). */

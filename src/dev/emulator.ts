@@ -33,7 +33,21 @@ export interface EmulatorUser {
   readonly tenantId?: string;
   /** Test-only forgery: the id_token's `iss` names this tenant while `tid` names the user's own. */
   readonly issuerTenantId?: string;
+  /** Group object ids; over 200 the id_token carries the overage (`_claim_names`) and Graph serves them. */
+  readonly groups?: readonly string[];
 }
+
+/** Entra stops listing groups in the id_token above this many and sends the overage instead. */
+export const GROUPS_OVERAGE_LIMIT = 200;
+const groupId = (i: number) => `0a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`;
+/** One group of the overage user, and one of the small-group user: what tests gate on. */
+export const SAMPLE_GROUP_ID = groupId(7);
+
+/** Users with group claims: G.Few (3 groups, in the token) and G.Many (250 groups: the overage). */
+export const GROUP_USERS: readonly EmulatorUser[] = [
+  { username: 'G.Few@contoso.com', name: 'G.Few', oid: '3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b55', groups: [groupId(1), groupId(2), SAMPLE_GROUP_ID] },
+  { username: 'G.Many@contoso.com', name: 'G.Many', oid: '4d3c2b1a-0f9e-4e7d-8c6b-5a4f3e2d1c66', groups: Array.from({ length: 250 }, (_, i) => groupId(i + 1)) },
+];
 
 /** Tenants of the multi-tenant users below; the personal-account tenant is Entra's fixed one. */
 export const FABRIKAM_TENANT_ID = 'b7e6c0d4-2f1a-4c3b-9e8d-7a6f5e4d3c21';
@@ -106,6 +120,8 @@ export interface Emulator {
   readonly users: readonly EmulatorUser[];
   /** While false, every request answers 503 (an Entra outage or unreachable network). */
   available: boolean;
+  /** While false, the emulator's Microsoft Graph answers 503 (the groups overage cannot be resolved). */
+  graphAvailable: boolean;
   /** What an admin answers on the admin-consent page (`/{tenant}/v2.0/adminconsent`). */
   adminConsent: 'grant' | 'deny';
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
@@ -155,7 +171,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     cookies: { keys: [randomUUID()] },
     conformIdTokenClaims: false,
     claims: {
-      openid: ['sub', 'tid', 'oid', 'ver', 'roles', 'login_hint'],
+      openid: ['sub', 'tid', 'oid', 'ver', 'roles', 'login_hint', 'groups'],
       profile: ['name', 'preferred_username'],
       email: ['email'],
     },
@@ -176,6 +192,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
             preferred_username: user.username,
             ...(user.email ? { email: user.email } : {}),
             ...(user.roles && user.roles.length > 0 ? { roles: [...user.roles] } : {}),
+            ...(user.groups && user.groups.length > GROUPS_OVERAGE_LIMIT
+              ? {
+                  _claim_names: { groups: 'src1' },
+                  _claim_sources: { src1: { endpoint: `${authorityHost}/v1.0/users/${user.oid}/getMemberObjects` } },
+                }
+              : user.groups && user.groups.length > 0
+                ? { groups: [...user.groups] }
+                : {}),
             // Entra's login_hint is opaque; the app only echoes it back as logout_hint.
             login_hint: Buffer.from(JSON.stringify({ oid: user.oid, tid: user.tenantId ?? tenantId })).toString('base64url'),
           };
@@ -250,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     issuer,
     users,
     available: true,
+    graphAvailable: true,
     adminConsent: 'grant',
     hits: new Map(),
     faults: createFaults(),
@@ -302,6 +327,34 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       req.originalUrl = req.url;
     }
     issuerTenant.run('{tenantid}', () => next());
+  });
+
+  // Microsoft Graph's /me/transitiveMemberOf for the groups overage: the bearer is an access token this
+  // emulator issued; pages of at most 100 with @odata.nextLink, as Graph does.
+  app.get(['/v1.0/me/transitiveMemberOf', '/v1.0/me/transitiveMemberOf/microsoft.graph.group'], async (req, res, next) => {
+    try {
+      if (!emulator.graphAvailable) {
+        res.status(503).json({ error: { code: 'serviceNotAvailable', message: 'Service unavailable' } });
+        return;
+      }
+      const bearer = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
+      const token = bearer ? await provider.AccessToken.find(bearer) : undefined;
+      const user = token ? bySub.get(token.accountId) : undefined;
+      if (!token || !user) {
+        res.status(401).json({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty or invalid.' } });
+        return;
+      }
+      const skip = Number(typeof req.query['$skiptoken'] === 'string' ? req.query['$skiptoken'] : 0) || 0;
+      const all = user.groups ?? [];
+      const pageSize = 100;
+      const value = all.slice(skip, skip + pageSize).map((id) => ({ '@odata.type': '#microsoft.graph.group', id }));
+      res.json({
+        value,
+        ...(skip + pageSize < all.length ? { '@odata.nextLink': `${authorityHost}${req.path}?$select=id&$skiptoken=${skip + pageSize}` } : {}),
+      });
+    } catch (err) {
+      next(err);
+    }
   });
 
   // Entra's admin-consent endpoint: an admin of {tenant} grants (or refuses) the app's permissions tenant-wide,

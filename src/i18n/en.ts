@@ -229,6 +229,9 @@ export const en = {
   'consent.failedBody': 'Microsoft Entra ID did not grant consent. An administrator of the customer organization must accept the request; try the onboarding link again.',
   'consent.tenant': 'Tenant ID',
   'consent.description': 'Details',
+
+  'error.signin_groups_unavailable': 'Your group memberships could not be read from Microsoft Graph, so access cannot be decided.',
+  'error.signin_groups_unavailable.advice': 'Please try again in a moment. If it keeps happening, your administrator should check that Microsoft Graph is reachable and User.Read is consented.',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -220,4 +220,7 @@ export const ja: Catalogue = {
   'consent.failedBody': 'Microsoft Entra ID は同意を付与しませんでした。顧客組織の管理者が要求を承認する必要があります。オンボーディング用のリンクからもう一度お試しください。',
   'consent.tenant': 'テナント ID',
   'consent.description': '詳細',
+
+  'error.signin_groups_unavailable': 'Microsoft Graph からグループ メンバーシップを読み取れなかったため、アクセスを判断できません。',
+  'error.signin_groups_unavailable.advice': 'しばらくしてからもう一度お試しください。繰り返し発生する場合は、Microsoft Graph に接続できることと User.Read に同意済みであることを管理者が確認してください。',
 };
