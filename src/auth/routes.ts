@@ -14,7 +14,7 @@ import type { OidcClient } from './oidc-client.js';
 import { entraSignInError, translateOidcError } from './oidc-errors.js';
 import { sanitizeReturnTo } from './return-to.js';
 import { parseLoginOptions } from './login-options.js';
-import { toSessionUser, userKey } from './session-user.js';
+import { assertIssuedInThePast, toSessionUser, userKey } from './session-user.js';
 import { fetchTransitiveGroupIds, hasGroupsOverage } from './graph-groups.js';
 
 export interface AuthRouterDeps {
@@ -116,6 +116,8 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       throw translateOidcError(err);
     }
     if (!claims) throw new SignInError('invalid_token', 502, 'Microsoft Entra ID did not return an ID token.');
+    // The wall clock, as openid-client used for exp/nbf (the injected clock only drives session lifetimes).
+    assertIssuedInThePast(claims, Date.now());
     let user = toSessionUser(claims, { allowedTenants: oidc.allowedTenants(), authorityHost: config.entra.authorityHost });
     if (hasGroupsOverage(claims)) {
       // Fail closed: without the groups, group gates cannot decide, so there is no session at all.

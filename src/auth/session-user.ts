@@ -33,6 +33,18 @@ export interface ExpectedIssuer {
 }
 
 const MAX_LIST = 200;
+/** The same allowance openid-client gives `exp` and `nbf` (its default clock tolerance). */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * openid-client checks that `iat` is a number but not that it is in the past; a token "issued" in the
+ * future (a forged or badly clocked one) is refused here, with the tolerance it uses for `nbf`.
+ */
+export function assertIssuedInThePast(claims: IDToken, nowMs: number): void {
+  if (typeof claims.iat !== 'number' || claims.iat > Math.floor(nowMs / 1000) + CLOCK_TOLERANCE_SECONDS) {
+    throw new SignInError('invalid_token', 401, 'The sign-in token is dated in the future. Check the server clock, then try again.');
+  }
+}
 
 /**
  * Checks Entra-specific claims openid-client does not (and on login.microsoftonline.com cannot) check,

@@ -15,6 +15,7 @@ import express from 'express';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { createFaults, entraErrorBody, entraErrorPageCode, installFaultMiddleware, installProviderFaults, type EmulatorFaults } from './emulator-faults.js';
+import { createHostile, type Hostile } from './hostile.js';
 
 export const EMULATOR_TENANT_ID = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
 export const EMULATOR_CLIENT_ID = '0c6b8f3e-2d4a-4e9b-8f7c-1a2b3c4d5e6f';
@@ -128,6 +129,8 @@ export interface Emulator {
   readonly hits: Map<string, number>;
   /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
   readonly faults: EmulatorFaults;
+  /** Per-test misbehaviour of discovery, JWKS and token endpoints (see hostile.ts); off by default. */
+  readonly hostile: Hostile;
   close(): Promise<void>;
 }
 
@@ -278,6 +281,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     adminConsent: 'grant',
     hits: new Map(),
     faults: createFaults(),
+    hostile: createHostile({ privateKey, kid: signingKey.kid }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -294,6 +298,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     next();
   });
+  app.use(
+    emulator.hostile.middleware({
+      discovery: `/${tenantId}/v2.0/.well-known/openid-configuration`,
+      jwks: `/${tenantId}/discovery/v2.0/keys`,
+      token: `/${tenantId}/oauth2/v2.0/token`,
+    }),
+  );
 
   installFaultMiddleware(app, { tenantId, clients: options.clients, faults: emulator.faults });
   installProviderFaults(provider, { tenantId, clients: options.clients, faults: emulator.faults });
