@@ -29,5 +29,9 @@ export function sanitizeReturnTo(input: unknown): string {
     return DEFAULT_RETURN_TO;
   }
   if (url.origin !== PROBE_ORIGIN) return DEFAULT_RETURN_TO;
-  return `${url.pathname}${url.search}`;
+  // Dot segments collapse while parsing: "/.//evil" becomes the path "//evil", which a browser reads as
+  // another host. Judge the path we would actually send, not only the input.
+  const path = `${url.pathname}${url.search}`;
+  if (path.startsWith('//') || path.includes('\\')) return DEFAULT_RETURN_TO;
+  return path;
 }
