@@ -72,7 +72,7 @@ describe('discovery', () => {
     expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
     const logsFrom = h.rawLogs.length;
     const res = await browser.request(callback);
-    await expectRefused(h, browser, res, callback, { logsFrom, reason: /token_error|provider_error|provider_unreachable/ });
+    await expectRefused(h, browser, res, callback, { logsFrom, reason: /entra_error|provider_error|provider_unreachable/ });
     h.emulator.available = true;
     const { url } = await browser.signIn(`${h.baseUrl}/auth/login`);
     expect(url).toBe(`${h.baseUrl}/mha/`);

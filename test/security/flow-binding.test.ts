@@ -161,7 +161,7 @@ describe('binding to one browser and one use', () => {
     const answers: Json[] = [];
     h.emulator.hostile.set({ token: (real) => (answers.push(real), 'pass') });
     try {
-      await expectCallbackRefused(victim, injected, 'token_error', { tokenCalls: 1 });
+      await expectCallbackRefused(victim, injected, 'entra_error', { tokenCalls: 1 });
     } finally {
       h.emulator.hostile.reset();
     }

@@ -124,7 +124,7 @@ describe('malformed token responses', () => {
     refused(() => ({ status: 200, body: '{"id_token": "eyJ', contentType: 'application/json' }), /provider_error|invalid_token/));
   it('refuses an HTML page with status 200', () =>
     refused(() => ({ status: 200, body: '<html>Sign in</html>', contentType: 'text/html' }), /provider_error|invalid_token/));
-  it('refuses a 500 from the token endpoint', () => refused(() => ({ status: 500, body: 'Internal Server Error', contentType: 'text/plain' }), /token_error|provider_error/));
+  it('refuses a 500 from the token endpoint', () => refused(() => ({ status: 500, body: 'Internal Server Error', contentType: 'text/plain' }), /entra_error|provider_error/));
   it('shows Entra error ids for an OAuth error body, with no session', () =>
-    refused(() => ({ status: 400, json: { error: 'invalid_grant', error_description: 'AADSTS54005: OAuth2 Authorization code was already redeemed.', error_codes: [54005] } }), 'token_error'));
+    refused(() => ({ status: 400, json: { error: 'invalid_grant', error_description: 'AADSTS54005: OAuth2 Authorization code was already redeemed.', error_codes: [54005] } }), 'entra_error'));
 });

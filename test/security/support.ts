@@ -8,33 +8,9 @@ import type { Harness } from '../support/harness.js';
 import type { Json, Rule } from '../../src/dev/hostile.js';
 import { EMULATOR_CLIENT_SECRET } from '../../src/dev/emulator.js';
 
-/**
- * Follows /auth/login through the emulator's account picker and stops at the redirect back to the app's
- * callback, returning that URL unrequested (so a test can replay, split or tamper with it).
- */
-export async function reachCallback(h: Harness, browser: Browser, user = 'B.Simon', start = '/auth/login'): Promise<string> {
-  const callbackPrefix = `${h.baseUrl}/auth/callback`;
-  let url = `${h.baseUrl}${start}`;
-  let init: { method?: string; body?: string } = {};
-  for (let i = 0; i < 20; i++) {
-    const res = await browser.request(url, init);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.arrayBuffer();
-      const next = new URL(location, url).href;
-      if (next.startsWith(callbackPrefix)) return next;
-      url = next;
-      init = {};
-      continue;
-    }
-    const html = await res.text();
-    const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-    const button = new RegExp(`name="user" value="([^"]+)">${user.replace('.', '\\.')}<`).exec(html)?.[1];
-    if (!action || !button) throw new Error(`stuck at ${url}: ${res.status} ${html.slice(0, 300)}`);
-    url = new URL(action, url).href;
-    init = { method: 'POST', body: new URLSearchParams({ user: button }).toString() };
-  }
-  throw new Error('never reached the callback');
+/** Runs the flow from `start` up to the provider's redirect back to the callback; returns that URL unrequested. */
+export function reachCallback(h: Harness, browser: Browser, user = 'B.Simon', start = '/auth/login'): Promise<string> {
+  return browser.untilCallback(`${h.baseUrl}${start}`, `${h.baseUrl}/auth/callback`, user);
 }
 
 /** A snapshot of the emulator's per-path request counts. */

@@ -94,15 +94,24 @@ export class Browser {
    * callback URL without visiting it, for tests that tamper with, replay or reroute the callback.
    */
   async untilCallback(startUrl: string, callbackPrefix: string, userName = 'B.Simon'): Promise<string> {
-    const choice = await this.accountChoice(await this.follow(startUrl), userName);
-    let res = await this.request(choice.action, { method: 'POST', body: choice.body });
-    let url = new URL(res.headers.get('location')!, choice.action).href;
-    for (let i = 0; i < 10 && !url.startsWith(callbackPrefix); i++) {
-      res = await this.request(url);
-      url = new URL(res.headers.get('location')!, url).href;
+    let url = startUrl;
+    let init: { method?: string; body?: string } = {};
+    for (let i = 0; i < 20; i++) {
+      const res = await this.request(url, init);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.arrayBuffer();
+        const next = new URL(location, url).href;
+        if (next.startsWith(callbackPrefix)) return next;
+        [url, init] = [next, {}];
+        continue;
+      }
+      // The account picker, or (with an emulator session already open) a page that posts itself.
+      const html = await res.text();
+      const choice = autoSubmitForm(html) ?? (await this.accountChoice({ res: new Response(html, { status: res.status }), url }, userName));
+      [url, init] = [new URL(choice.action, url).href, { method: 'POST', body: choice.body }];
     }
-    if (!url.startsWith(callbackPrefix)) throw new Error(`the flow never reached ${callbackPrefix}; last ${url}`);
-    return url;
+    throw new Error(`the flow never reached ${callbackPrefix}; last ${url}`);
   }
 
   /** Reads the emulator's account picker and returns the form submission that picks `userName`. */
