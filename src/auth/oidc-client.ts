@@ -166,12 +166,16 @@ export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fe
     if (!inflight) {
       const request = fetchImpl(url, options);
       inflight = request;
-      const release = () => {
-        setTimeout(() => {
-          if (inflight === request) inflight = undefined;
-        }, holdMs).unref();
+      const releaseNow = () => {
+        if (inflight === request) inflight = undefined;
       };
-      request.then(release, release);
+      // Only a usable key set is held for the moment after: a failed or garbled answer (an outage, a
+      // hostile JWKS) must not be replayed to the next sign-in, which should try the network again.
+      request.then(async (res) => {
+        const usable = res.ok && (await res.clone().json().then((body: { keys?: unknown }) => Array.isArray(body?.keys), () => false));
+        if (usable) setTimeout(releaseNow, holdMs).unref();
+        else releaseNow();
+      }, releaseNow);
     }
     return inflight.then((res) => res.clone());
   };

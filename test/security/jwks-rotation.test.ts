@@ -94,6 +94,7 @@ describe('JWKS key selection', () => {
       const attempt = await signIn();
       await expectRefused(h, attempt.browser, attempt.res, attempt.callback, { logsFrom: attempt.logsFrom, hitsBefore: attempt.before });
     }
+    // At once: a bad JWKS answer is not replayed to the next sign-in (see shareConcurrentJwksFetches).
     h.emulator.hostile.reset();
     expect((await signIn()).res.status).toBe(302);
   });
