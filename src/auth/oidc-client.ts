@@ -172,7 +172,7 @@ export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fe
       // Only a usable key set is held for the moment after: a failed or garbled answer (an outage, a
       // hostile JWKS) must not be replayed to the next sign-in, which should try the network again.
       request.then(async (res) => {
-        const usable = res.ok && (await res.clone().json().then((body: { keys?: unknown }) => Array.isArray(body?.keys), () => false));
+        const usable = res.ok && (await res.clone().json().then((body: unknown) => Array.isArray((body as { keys?: unknown } | null)?.keys), () => false));
         if (usable) setTimeout(releaseNow, holdMs).unref();
         else releaseNow();
       }, releaseNow);
