@@ -84,7 +84,7 @@ describe('id_token claims', () => {
   it('refuses another tenant whose iss matches its own tid', () =>
     refused(forge((c) => ({ ...c, tid: OTHER_TID, iss: `${h.emulator.authorityHost}/${OTHER_TID}/v2.0` })), /invalid_token|wrong_tenant/));
   it('refuses a personal Microsoft account (consumers tenant)', () =>
-    refused(forge((c) => ({ ...c, tid: PERSONAL_ACCOUNTS_TID })), 'wrong_tenant'));
+    refused(forge((c) => ({ ...c, tid: PERSONAL_ACCOUNTS_TID })), 'personal_account'));
   it('refuses a missing or malformed tid', async () => {
     await refused(forge(without('tid')), 'invalid_token');
     await refused(forge((c) => ({ ...c, tid: 'contoso.com' })), 'invalid_token');
