@@ -19,6 +19,7 @@ const emulator = await startEmulator({
       client_secret: EMULATOR_CLIENT_SECRET,
       redirect_uris: [`${baseUrl}/auth/callback`],
       post_logout_redirect_uris: [`${baseUrl}/`],
+      frontchannel_logout_uri: `${baseUrl}/auth/frontchannel-logout`,
     },
   ],
 });

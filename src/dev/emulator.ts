@@ -102,6 +102,8 @@ export interface EmulatorClient {
    */
   readonly token_endpoint_auth_method?: 'client_secret_post' | 'private_key_jwt';
   readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
+  /** Entra's "Front-channel logout URL": loaded in a hidden iframe with `?sid=` when the user signs out. */
+  readonly frontchannel_logout_uri?: string;
 }
 
 export interface EmulatorOptions {
@@ -153,6 +155,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     createHash('sha256').update(`${user.oid}:${clientId}`).digest('base64url').slice(0, 43);
   const bySub = new Map<string, EmulatorUser>();
   for (const client of options.clients) for (const user of users) bySub.set(subFor(user, client.client_id), user);
+
+  const frontchannelUris = new Map<string, string>();
+  for (const client of options.clients) if (client.frontchannel_logout_uri) frontchannelUris.set(client.client_id, client.frontchannel_logout_uri);
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
@@ -209,9 +214,46 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         },
       };
     },
+    discovery: { frontchannel_logout_supported: true, frontchannel_logout_session_supported: true },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Like Entra: no "are you sure?" page. The sign-out page loads each signed-in app's front-channel
+        // logout URL in a hidden iframe (from this origin, so the app's cookies are third-party there),
+        // then ends the session and returns to post_logout_redirect_uri.
+        async logoutSource(ctx, form) {
+          const session = ctx.oidc.session;
+          const frames = Object.keys(session?.authorizations ?? {})
+            .map((clientId) => {
+              const uri = frontchannelUris.get(clientId);
+              const sid = session?.sidFor(clientId);
+              if (!uri || !sid) return '';
+              const src = new URL(uri);
+              src.searchParams.set('sid', sid);
+              return `<iframe class="frontchannel" hidden title="sign-out" src="${escapeHtml(src.href)}"></iframe>`;
+            })
+            .join('');
+          const confirm = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+          ctx.type = 'html';
+          ctx.body = page(
+            'Signing out',
+            `<p class="banner">Entra ID emulator — not Microsoft. For development and tests only.</p>
+<h1>Signing you out</h1><p>Signing you out of the apps you used with this account.</p>${frames}${confirm}
+<noscript><button type="submit" form="op.logoutForm">Continue</button></noscript>
+<script>(function(){var sent=false;function go(){if(sent)return;sent=true;document.getElementById('op.logoutForm').submit();}
+window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
+          );
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = page(
+            'Signed out',
+            `<p class="banner">Entra ID emulator — not Microsoft. For development and tests only.</p>
+<h1>You signed out of your account</h1><p>It's a good idea to close all browser windows.</p>`,
+          );
+        },
+      },
       clientCredentials: { enabled: true },
     },
     pkce: { required: () => true },

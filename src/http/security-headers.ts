@@ -26,7 +26,9 @@ export function securityHeaders(config: Config) {
       },
     },
     strictTransportSecurity: config.session.secure ? { maxAge: 31536000, includeSubDomains: true } : false,
-    referrerPolicy: { policy: 'no-referrer' },
+    // `same-origin`, not `no-referrer`: under no-referrer Chrome sends `Origin: null` on our own form POSTs,
+    // and the sign-out's Origin check then refuses every real browser. Other origins still get no Referer.
+    referrerPolicy: { policy: 'same-origin' },
     xFrameOptions: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });

@@ -37,13 +37,18 @@ export interface HarnessOptions {
   readonly registeredBaseUrl?: string;
   /** Changes to the app registration in the emulator (e.g. a certificate: private_key_jwt with jwks). */
   readonly client?: Partial<Pick<EmulatorClient, 'token_endpoint_auth_method' | 'jwks'>>;
+  /**
+   * Host name in BASE_URL (the app still listens on 127.0.0.1). Browser tests use `localhost` so the app and
+   * the emulator (127.0.0.1) are different sites, as the app and login.microsoftonline.com are.
+   */
+  readonly appHost?: string;
 }
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrl = `http://${options.appHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   // The public origin registered in Entra: the listening address unless a test puts a proxy in front.
   const publicUrl = options.registeredBaseUrl ?? options.env?.['BASE_URL'] ?? baseUrl;
 
@@ -56,6 +61,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         redirect_uris: [`${publicUrl}/auth/callback`],
         post_logout_redirect_uris: [`${publicUrl}/`],
         ...options.client,
+        frontchannel_logout_uri: `${publicUrl}/auth/frontchannel-logout`,
       },
     ],
   });
