@@ -91,6 +91,26 @@ describe('sign-in in a real browser', () => {
     expect(await (await context.request.get(`${h.baseUrl}/api/me`, { headers: { accept: 'application/json' } })).status()).toBe(401);
   });
 
+  it('shows the 403 page naming the missing role on the admin-only page, and lets A.Admin in', async () => {
+    await signInFromLanding();
+    const res = await page.goto(`${h.baseUrl}/mha/admin`);
+    expect(res?.status()).toBe(403);
+    const alert = page.getByRole('alert');
+    expect(await alert.getByRole('heading', { level: 1 }).textContent()).toBe('You need the app role MHA.Admin to open this page.');
+    expect(await page.getByRole('link', { name: 'Sign in with a different account' }).isVisible()).toBe(true);
+    await expectAccessible(page, '403 page');
+    await screenshot(page, 'flow-07-forbidden');
+
+    // Another account through Entra's picker (prompt=select_account), straight back to the admin page.
+    await page.getByRole('link', { name: 'Sign in with a different account' }).click();
+    await page.waitForURL(`${h.emulator.authorityHost}/**`);
+    await pickAccount(page, 'A.Admin');
+    await page.waitForURL(`${h.baseUrl}/mha/admin`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Administration');
+    await expectAccessible(page, 'admin page');
+    await screenshot(page, 'flow-08-admin');
+  });
+
   it('shows the friendly page for AADSTS50105 (user not assigned), announced as an alert', async () => {
     await page.goto(`${h.baseUrl}/auth/login`);
     await pickAccount(page, 'U.Unassigned');

@@ -78,6 +78,11 @@ describe.each(COMBINATIONS)('every page in %s, %s mode', (language, scheme) => {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['profile.title']);
       await checkPage(page, 'profile', language, scheme);
 
+      const forbidden = await page.goto(`${h.baseUrl}/mha/admin`);
+      expect(forbidden?.status()).toBe(403);
+      expect(await page.getByRole('alert').getByRole('heading').textContent()).toBe(text['error.missing_role'].replace('{role}', 'MHA.Admin'));
+      await checkPage(page, '403', language, scheme);
+
       await page.goto(`${h.baseUrl}/auth/logout`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['logout.heading']);
       await checkPage(page, 'logout-confirm', language, scheme);
