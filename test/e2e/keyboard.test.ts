@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startHarness, type Harness } from '../support/harness.js';
-import { launchChromium, newContext, screenshot } from './support/chromium.js';
+import { launchChromium, newContext, screenshot, type PageGlobals } from './support/chromium.js';
 
 let browser: Browser;
 let h: Harness;
@@ -25,16 +25,17 @@ interface Focused {
 /** What has the keyboard focus, and whether a sighted keyboard user can see it. */
 function focused(page: Page): Promise<Focused> {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
+    const win = globalThis as unknown as PageGlobals;
+    const el = win.document.activeElement;
     if (!el) return { name: '', tag: '', id: '', outline: 'none', inViewport: false };
-    const style = getComputedStyle(el);
+    const style = win.getComputedStyle(el);
     const box = el.getBoundingClientRect();
     return {
       name: (el.innerText || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' '),
       tag: el.tagName.toLowerCase(),
       id: el.id,
       outline: `${style.outlineStyle} ${style.outlineWidth}`,
-      inViewport: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight && box.right <= window.innerWidth,
+      inViewport: box.width > 0 && box.height > 0 && box.top >= 0 && box.left >= 0 && box.bottom <= win.innerHeight && box.right <= win.innerWidth,
     };
   });
 }

@@ -15,6 +15,27 @@ export const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/**
+ * The few browser globals the page-side callbacks use. The type-check runs without the DOM library (it
+ * would retype Node's fetch in src/), so callbacks passed to page.evaluate reach them through this.
+ */
+export interface PageGlobals {
+  readonly document: {
+    readonly documentElement: { readonly scrollWidth: number };
+    readonly activeElement: PageElement | null;
+  };
+  readonly innerWidth: number;
+  readonly innerHeight: number;
+  getComputedStyle(el: PageElement): { readonly outlineStyle: string; readonly outlineWidth: string };
+}
+export interface PageElement {
+  readonly innerText: string;
+  readonly tagName: string;
+  readonly id: string;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { width: number; height: number; top: number; left: number; bottom: number; right: number };
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
 }
@@ -53,7 +74,9 @@ export function watchPage(page: Page): { problems: string[] } {
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async (tags) => {
-    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const { axe, document } = globalThis as unknown as PageGlobals & {
+      axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown[] }> }> }> };
+    };
     const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
   }, WCAG_21_AA);
@@ -73,7 +96,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function expectFitsWidth(page: Page, label: string, width = 360): Promise<void> {
   const original = page.viewportSize();
   await page.setViewportSize({ width, height: 740 });
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  const scrollWidth = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth);
   expect(scrollWidth, `${label} at ${width}px`).toBeLessThanOrEqual(width);
   if (original) await page.setViewportSize(original);
 }
