@@ -14,6 +14,7 @@ import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
 import { createMhaRouter } from './mha/routes.js';
+import { createAdminStatusRouter } from './mha/admin-status.js';
 import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
 import { takeSignedOut } from './http/signed-out-notice.js';
 import { createSignInFailureLog, type SignInFailureLog } from './auth/signin-failures.js';
@@ -48,6 +49,9 @@ export function createApp(deps: AppDeps): App {
   const { config, logger, oidc, backend } = deps;
   const clock = deps.clock ?? Date.now;
   const views = deps.views ?? createViews({ cache: config.nodeEnv === 'production' });
+
+  // Failed sign-ins: recorded by the error handler, shown on /mha/admin/status.
+  const failures = deps.signInFailures ?? createSignInFailureLog();
 
   const app = express();
   app.disable('x-powered-by');
@@ -92,11 +96,12 @@ export function createApp(deps: AppDeps): App {
   const gateway = createGateway({ config, logger, backend, clock });
   app.use(gateway.router);
   app.use(createMhaRouter(views, config.authorization));
+  app.use(createAdminStatusRouter({ config, views, failures, version: deps.version }));
 
   app.use(notFound);
   app.use(
     errorHandler(views, {
-      failures: deps.signInFailures ?? createSignInFailureLog(),
+      failures,
       // Admins see Entra's technical detail on error pages; anonymous visitors only with SHOW_ERROR_DETAILS=true.
       showDetails: (req) => config.errorPages.showDetails || (req.session?.user?.roles.includes(config.authorization.adminRole) ?? false),
       stepValues: {

@@ -10,6 +10,7 @@ import { isGuid, isLoopbackHost, parseConfig, redactedConfig, type Config, type 
 import { ConfigError } from '../errors.js';
 import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '../auth/entra-errors.js';
 import { tenantOfIssuer } from '../auth/oidc-client.js';
+import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -60,15 +61,19 @@ const SECRET_SHORT = 30;
 
 /** Parses the environment exactly as the server does, then runs every check. */
 export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<DoctorReport> {
-  const checks: Check[] = [secretCheck(env['ENTRA_CLIENT_SECRET'])];
+  const hasSecret = (env['ENTRA_CLIENT_SECRET'] ?? '').trim() !== '';
+  const checks: Check[] = hasSecret ? [secretCheck(env['ENTRA_CLIENT_SECRET'])] : [];
   let config: Config | undefined;
   try {
     config = parseConfig(env);
     checks.unshift({ id: 'config', title: 'Configuration', status: 'ok', message: 'every variable is present and well formed' });
+    if (config.entra.credential.kind !== 'secret') {
+      checks.push({ id: 'credential', title: 'Client credential', status: 'ok', message: Object.values(describeCredential(config.entra.credential)).join(', ') });
+    }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    // The secret has its own line above; the parser's wording for it would say the same twice.
-    const others = err.problems.filter((p) => !p.startsWith('ENTRA_CLIENT_SECRET:'));
+    // A set secret has its own line above; the parser's wording for it would say the same twice.
+    const others = err.problems.filter((p) => !(hasSecret && p.startsWith('ENTRA_CLIENT_SECRET:')));
     checks.unshift(
       ...others.map((p): Check => ({ id: 'config', title: p.slice(0, p.indexOf(':')), status: 'problem', message: p.slice(p.indexOf(':') + 1).trim(), fix: ['See .env.example and README.md (Configuration).'] })),
     );
@@ -338,7 +343,7 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
     // Entra issues app-only tokens from a tenant's own endpoint, never from organizations/common.
     checks.push({ id: 'client_credentials', title: 'Client ID and secret', status: 'skipped', message: `not checked: ENTRA_TENANT_ID is ${config.entra.tenantId}; the first sign-in from an allowed tenant tests them` });
   } else {
-    checks.push(await clientCredentialsCheck(metadata, config, { clientId: config.entra.clientId, clientSecret: config.entra.clientSecret }, timeoutMs));
+    checks.push(await clientCredentialsCheck(metadata, config, clientAuthFor(config.entra.credential, config.entra.clientId), timeoutMs));
   }
   checks.push(await redirectUriCheck(metadata, config, timeoutMs, now));
   return checks;
@@ -393,25 +398,24 @@ async function keysCheck(metadata: Record<string, unknown>, timeoutMs: number, n
 }
 
 /**
- * One client-credentials token request: proves the client id and secret without a user. The token is
+ * One client-credentials token request: proves the client id and credential without a user. The token is
  * thrown away; only the outcome is reported.
  */
 export async function clientCredentialsCheck(
   metadata: Record<string, unknown>,
   config: Config,
-  credentials: { readonly clientId: string; readonly clientSecret: string },
+  clientAuth: client.ClientAuth,
   timeoutMs: number,
 ): Promise<Check> {
   const title = 'Client ID and secret';
   // Microsoft Graph of the configured cloud (ENTRA_CLOUD / ENTRA_GRAPH_HOST): any app may ask for .default.
   const scope = `${config.entra.graphHost}/.default`;
-  const auth = credentials.clientSecret === '' ? client.None() : client.ClientSecretPost(credentials.clientSecret);
-  const cfg = new client.Configuration(metadata as unknown as client.ServerMetadata, credentials.clientId, undefined, auth);
+  const cfg = new client.Configuration(metadata as unknown as client.ServerMetadata, config.entra.clientId, undefined, clientAuth);
   if (config.entra.allowInsecureHttp) client.allowInsecureRequests(cfg);
   cfg[client.customFetch] = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit);
   try {
     await client.clientCredentialsGrant(cfg, { scope });
-    return { id: 'client_credentials', title, status: 'ok', message: `Entra issued a token for ${scope} with this client ID and secret (the token was discarded)` };
+    return { id: 'client_credentials', title, status: 'ok', message: `Entra issued a token for ${scope} with this client ID and credential (the token was discarded)` };
   } catch (err) {
     const body = err instanceof client.ResponseBodyError ? (err.cause as Record<string, unknown>) : undefined;
     const explained = body ? entraProblem('client_credentials', title, body, config, 'the token endpoint refused the client credentials') : undefined;

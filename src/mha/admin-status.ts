@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { Router } from 'express';
+import { explainEntraError } from '../auth/entra-errors.js';
+import { requireRole } from '../auth/authorize.js';
+import { requirePageAuth } from '../auth/require-auth.js';
+import type { SignInFailureLog } from '../auth/signin-failures.js';
+import { redactedConfig, type Config } from '../config.js';
+import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
+import type { Views } from '../http/views.js';
+import { wantsJson } from '../http/error-handler.js';
+
+export interface AdminStatusDeps {
+  readonly config: Config;
+  readonly views: Views;
+  readonly failures: SignInFailureLog;
+  readonly version: string;
+  /** Per network call of the live checks; short, an admin is waiting for the page. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * `/mha/admin/status`, for users with the admin app role: the doctor's checks run live against Entra, the
+ * sign-in failures of this process by code, the configuration without secrets, and versions. Gated here as
+ * well as by the /mha/admin prefix gate, so mounting it elsewhere can never open it.
+ */
+export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
+  const { config, views, failures } = deps;
+  const router = Router();
+  const versions = { 'iLOGON_MHA sign-in': deps.version, node: process.versions.node, 'openid-client': packageVersion('openid-client'), express: packageVersion('express') };
+
+  router.get('/mha/admin/status', requirePageAuth, requireRole(config.authorization.adminRole), async (req, res) => {
+    // The server's own view of the deployment: BASE_URL as parsed, the secret only by length and shape.
+    const checks = [
+      ...(config.entra.credential.kind === 'secret' ? [secretCheck(config.entra.clientSecret)] : []),
+      ...deploymentChecks({ BASE_URL: config.baseUrl }, config),
+      ...(await liveChecks(config, { timeoutMs: deps.timeoutMs ?? 5000 })),
+    ];
+    const byCode = failures.byCode().map((f) => ({
+      code: f.code,
+      count: f.count,
+      last: f.last,
+      meaning: f.last.aadsts ? explainEntraError({ error: f.last.error ?? '', aadsts: f.last.aadsts }).title : f.last.reason,
+    }));
+    const data = { checks, register: registerValues(config), failures: byCode, config: redactedConfig(config), versions };
+    res.setHeader('Cache-Control', 'no-store');
+    if (wantsJson(req)) {
+      res.json(data);
+      return;
+    }
+    res.send(views.render('admin-status', { ...res.locals, title: res.locals.t('status.title'), ...data }));
+  });
+  return router;
+}
+
+function packageVersion(name: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
