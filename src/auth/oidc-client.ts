@@ -161,11 +161,16 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
 export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fetch = fetch, holdMs = 1000): client.CustomFetch {
   const target = new URL(jwksUri).href;
   let inflight: Promise<Response> | undefined;
+  // The hold is measured on the wall clock, not with a timer: a refetch that openid-client asks for
+  // after its own 60 s JWKS age rule must never be answered from an earlier download.
+  let heldUntil = Number.POSITIVE_INFINITY;
   return (url, options) => {
     if (options.method !== 'GET' || new URL(url).href !== target) return fetchImpl(url, options);
+    if (inflight && Date.now() >= heldUntil) inflight = undefined;
     if (!inflight) {
       const request = fetchImpl(url, options);
       inflight = request;
+      heldUntil = Number.POSITIVE_INFINITY;
       const releaseNow = () => {
         if (inflight === request) inflight = undefined;
       };
@@ -173,8 +178,8 @@ export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fe
       // hostile JWKS) must not be replayed to the next sign-in, which should try the network again.
       request.then(async (res) => {
         const usable = res.ok && (await res.clone().json().then((body: unknown) => Array.isArray((body as { keys?: unknown } | null)?.keys), () => false));
-        if (usable) setTimeout(releaseNow, holdMs).unref();
-        else releaseNow();
+        if (!usable) releaseNow();
+        else if (inflight === request) heldUntil = Date.now() + holdMs;
       }, releaseNow);
     }
     return inflight.then((res) => res.clone());
