@@ -19,6 +19,9 @@ import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
 import { takeSignedOut } from './http/signed-out-notice.js';
 import { createSignInFailureLog, type SignInFailureLog } from './auth/signin-failures.js';
 import { createGateway } from './gateway/gateway.js';
+import { boundRequestSize, closeConnectionsWhenShuttingDown } from './http/limits.js';
+import { createMemoryRateCounter, rateLimit, type RateCounter } from './http/rate-limit.js';
+import { createMetrics, metricsHandler, type Metrics } from './observability/metrics.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -34,6 +37,10 @@ export interface AppDeps {
   readonly isShuttingDown?: () => boolean;
   /** Where failed sign-ins are kept for the admin status page (one per app when not given). */
   readonly signInFailures?: SignInFailureLog;
+  /** Prometheus metrics; served at /metrics here unless config.metricsPort moves them to their own port. */
+  readonly metrics?: Metrics;
+  /** Rate-limit counters: Redis when sessions are shared, so the limit holds across replicas. */
+  readonly rateCounter?: RateCounter;
 }
 
 export interface App extends Express {
@@ -62,12 +69,18 @@ export function createApp(deps: AppDeps): App {
   // A hop count, never `true`: only that many proxies may speak for the client's address and scheme.
   app.set('trust proxy', config.trustProxy);
 
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
+  const isShuttingDown = deps.isShuttingDown ?? (() => false);
+  app.use(metrics.httpMiddleware());
   app.use(requestContext(logger));
+  app.use(closeConnectionsWhenShuttingDown(isShuttingDown));
+  app.use(boundRequestSize(config.http));
   app.use(securityHeaders(config));
   app.use(localeMiddleware(config));
   // Static assets before the session: they never touch the session store.
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
-  app.use(createHealthRouter({ oidc, backend, isShuttingDown: deps.isShuttingDown ?? (() => false) }));
+  app.use(createHealthRouter({ oidc, backend, isShuttingDown }));
+  if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
   app.use(sessionMiddleware(config, backend));
   app.use(enforceSessionLifetime(config, clock));
@@ -90,6 +103,10 @@ export function createApp(deps: AppDeps): App {
     res.send(views.render('landing', { ...res.locals, title: res.locals.t('landing.title') }));
   });
   app.use(createLanguageRouter(config));
+  app.use(
+    ['/auth/login', '/auth/callback'],
+    rateLimit({ ...config.rateLimit, name: 'auth', counter: deps.rateCounter ?? createMemoryRateCounter(clock), onLimited: metrics.rateLimited }),
+  );
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
   app.use(createAdminConsentRouter({ config, views }));
   // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.

@@ -65,6 +65,37 @@ export interface Config {
   };
   /** Gateway mode (an existing iLOGON_MHA backend behind the session gate) and /auth/check. */
   readonly gateway: GatewayConfig;
+  /** Where sessions, login transactions and rate-limit counters live. */
+  readonly store: StoreConfig;
+  /** A second port serving only GET /metrics (kept off the public port); undefined serves it on `port`. */
+  readonly metricsPort: number | undefined;
+  /** Per client IP on /auth/login and /auth/callback; `max` 0 turns the limit off. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly http: HttpLimits;
+}
+
+export type StoreConfig =
+  | { readonly kind: 'memory' }
+  | {
+      readonly kind: 'redis';
+      /** Carries the password when there is one: kept off enumerable/loggable paths. */
+      readonly url: string;
+      /** The URL with any password replaced, for logs and /readyz. */
+      readonly safeUrl: string;
+      readonly keyPrefix: string;
+    };
+
+export interface HttpLimits {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** Longer than any proxy's idle timeout towards us, so the proxy closes first (no reset races). */
+  readonly keepAliveTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly maxUrlBytes: number;
+  /** How long SIGTERM waits for in-flight requests before closing them. */
+  readonly shutdownTimeoutMs: number;
+  /** How long /readyz reports "shutting down" before the listener closes, so the load balancer notices. */
+  readonly shutdownDelayMs: number;
 }
 
 export const IDENTITY_HEADER_SETS = ['appservice', 'forwarded'] as const;
@@ -294,6 +325,16 @@ export function parseConfig(env: Env): Config {
     problems.push(`SHOW_ERROR_DETAILS: expected true or false (got "${value('SHOW_ERROR_DETAILS')}")`);
   }
   const gateway = parseGatewayConfig(value, baseUrl, problems);
+  const store = parseStore(value('SESSION_STORE'), value('REDIS_URL'), value('REDIS_KEY_PREFIX'), problems);
+  const metricsPortRaw = value('METRICS_PORT');
+  const metricsPort = metricsPortRaw === undefined ? undefined : parseInteger(metricsPortRaw, 0, 'METRICS_PORT', 1, 65535, problems);
+  if (metricsPort !== undefined && metricsPort === port) {
+    problems.push(`METRICS_PORT: must differ from PORT (${port}); leave it unset to serve /metrics on PORT`);
+  }
+  const rateLimitMax = parseInteger(value('RATE_LIMIT_AUTH_MAX'), 120, 'RATE_LIMIT_AUTH_MAX', 0, 100_000, problems);
+  const rateLimitWindow = parseInteger(value('RATE_LIMIT_WINDOW_SECONDS'), 60, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3600, problems);
+  const shutdownTimeout = parseInteger(value('SHUTDOWN_TIMEOUT_SECONDS'), 10, 'SHUTDOWN_TIMEOUT_SECONDS', 1, 600, problems);
+  const shutdownDelay = parseInteger(value('SHUTDOWN_DELAY_SECONDS'), 0, 'SHUTDOWN_DELAY_SECONDS', 0, 120, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -343,6 +384,18 @@ export function parseConfig(env: Env): Config {
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
     gateway,
+    store: store!,
+    metricsPort,
+    rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000 },
+    http: {
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      maxHeaderBytes: 16 * 1024,
+      maxUrlBytes: 8 * 1024,
+      shutdownTimeoutMs: shutdownTimeout * 1000,
+      shutdownDelayMs: shutdownDelay * 1000,
+    },
   };
   hideSecrets(config);
   return deepFreeze(config);
@@ -374,6 +427,9 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...(config.gateway.upstreamUrl ? { upstreamPaths: config.gateway.paths, upstreamTimeoutMs: config.gateway.timeoutMs } : {}),
     identityHeaders: config.gateway.headerSets,
     identityToken: config.gateway.jwt ? `${config.gateway.jwt.alg} (key set)` : 'off',
+    sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
+    metricsPort: config.metricsPort ?? config.port,
+    rateLimit: config.rateLimit,
   };
 }
 
@@ -548,6 +604,53 @@ function hideSecrets(config: Config): void {
   Object.defineProperty(config.entra, 'credential', { enumerable: false });
   Object.defineProperty(config.session, 'secrets', { enumerable: false });
   if (config.gateway.jwt) Object.defineProperty(config.gateway.jwt, 'key', { enumerable: false });
+  if (config.store.kind === 'redis') Object.defineProperty(config.store, 'url', { enumerable: false });
+}
+
+const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,64}$/;
+
+/** SESSION_STORE and its Redis settings; the password in REDIS_URL is never echoed back. */
+function parseStore(kind: string | undefined, urlRaw: string | undefined, prefixRaw: string | undefined, problems: string[]): StoreConfig | undefined {
+  const storeKind = (kind ?? 'memory').toLowerCase();
+  if (storeKind !== 'memory' && storeKind !== 'redis') {
+    problems.push(`SESSION_STORE: expected memory or redis (got "${kind}")`);
+    return undefined;
+  }
+  if (storeKind === 'memory') {
+    if (urlRaw !== undefined) problems.push('REDIS_URL: set, but SESSION_STORE is not redis; set SESSION_STORE=redis to share sessions through Redis');
+    return { kind: 'memory' };
+  }
+  const keyPrefix = prefixRaw ?? 'mha:';
+  if (!KEY_PREFIX.test(keyPrefix)) {
+    problems.push(`REDIS_KEY_PREFIX: expected 1 to 64 letters, digits or : . _ - (got "${keyPrefix}")`);
+  }
+  if (urlRaw === undefined) {
+    problems.push('REDIS_URL: required when SESSION_STORE=redis, e.g. redis://redis:6379/0 or rediss://:password@redis.example.com:6380/0');
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(urlRaw);
+  } catch {
+    problems.push('REDIS_URL: expected a URL like redis://host:6379/0 (the value is not shown: it may hold a password)');
+    return undefined;
+  }
+  const safeUrl = maskPassword(url);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    problems.push(`REDIS_URL: expected redis:// or rediss:// (TLS) (got "${safeUrl}")`);
+  } else if (!url.hostname) {
+    problems.push(`REDIS_URL: names no host (got "${safeUrl}")`);
+  } else if (!/^\/?\d{0,2}$/.test(url.pathname) || url.search || url.hash) {
+    problems.push(`REDIS_URL: the path may only be a database number such as /0 (got "${safeUrl}")`);
+  }
+  return { kind: 'redis', url: url.href, safeUrl, keyPrefix };
+}
+
+function maskPassword(url: URL): string {
+  if (!url.password) return url.href;
+  const masked = new URL(url.href);
+  masked.password = '***';
+  return masked.href;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -106,3 +106,24 @@ export class UpstreamError extends AppError {
     );
   }
 }
+
+/**
+ * The shared store (Redis) did not answer. A 503 "try again", never a silent "signed out": treating an
+ * unreachable store as "no session" would bounce every signed-in user to sign-in and lose their place.
+ */
+export class StoreUnavailableError extends ServiceUnavailableError {
+  readonly operation: string;
+  constructor(operation: string, options: { cause?: unknown } = {}) {
+    super('store_unavailable', 'iLOGON_MHA is briefly unavailable (the session store cannot be reached). Please try again in a moment.', options);
+    this.operation = operation;
+  }
+}
+
+/** Too many sign-in requests from one client address; `retryAfterSeconds` becomes the Retry-After header. */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super('rate_limited', 429, 'Too many sign-in attempts from your network. Please wait a moment and try again.');
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

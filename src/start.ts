@@ -1,84 +1,195 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import type { Config } from './config.js';
+import type { Config, HttpLimits } from './config.js';
 import { redactedConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createOidcClient, type OidcClientOptions } from './auth/oidc-client.js';
-import { createMemoryTransactionStore } from './auth/login-transactions.js';
-import { createMemoryBackend } from './session/memory-backend.js';
+import { createMemoryTransactionStore, type TransactionStore } from './auth/login-transactions.js';
+import { createRedisTransactionStore } from './auth/redis-login-transactions.js';
+import { createMemoryRateCounter, createRedisRateCounter, type RateCounter } from './http/rate-limit.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createRedisConnection, type RedisConnection, type RedisConnectionOptions } from './redis/connection.js';
 import type { SessionBackend } from './session/backend.js';
+import { createMemoryBackend } from './session/memory-backend.js';
+import { createRedisBackend } from './session/redis-backend.js';
 
 export interface Running {
   readonly server: Server;
   readonly url: string;
   /** Where sessions live; read by the bench (bench/targets/product.ts) to measure memory per session. */
   readonly backend: SessionBackend;
+  /** Set when METRICS_PORT gives /metrics its own listener. */
+  readonly metricsUrl: string | undefined;
+  /** Resolves once discovery has loaded and the store is connected (tests, tooling). */
+  whenReady(): Promise<void>;
   /** Fails readiness, drains in-flight requests (bounded), closes the store. */
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   readonly host?: string;
+  /** Overrides config.port / config.metricsPort (tests pass 0 for a free port). */
+  readonly port?: number;
+  readonly metricsPort?: number;
   readonly emulatorBanner?: boolean;
   readonly oidc?: OidcClientOptions;
-  readonly drainTimeoutMs?: number;
+  readonly redis?: RedisConnectionOptions;
+  /** Overrides of the server limits (tests shorten timeouts). */
+  readonly http?: Partial<HttpLimits>;
 }
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+interface Stores {
+  readonly backend: SessionBackend;
+  readonly transactions: TransactionStore;
+  readonly rateCounter: RateCounter;
+  readonly redis: RedisConnection | undefined;
+  close(): Promise<void>;
+}
+
+/** SESSION_STORE decides where sessions, login transactions and rate-limit counters live. */
+function createStores(config: Config, logger: Logger, metrics: Metrics, redisOptions: RedisConnectionOptions | undefined): Stores {
+  if (config.store.kind === 'redis') {
+    const { url, safeUrl, keyPrefix } = config.store;
+    const redis = createRedisConnection(url, safeUrl, logger, redisOptions);
+    const backend = createRedisBackend(redis, { keyPrefix, absoluteTimeoutMs: config.session.absoluteTimeoutMs, onError: metrics.storeError });
+    return {
+      backend,
+      // Shared too: with several replicas the callback may reach another replica than the login did.
+      transactions: createRedisTransactionStore(redis, keyPrefix, metrics.storeError),
+      rateCounter: createRedisRateCounter(redis, keyPrefix, metrics.storeError),
+      redis,
+      close: () => redis.close(),
+    };
+  }
+  if (config.nodeEnv === 'production') {
+    logger.warn(
+      'SESSION_STORE=memory: sessions live in this process only; they end at every restart and cannot be shared, so run exactly one replica or set SESSION_STORE=redis',
+    );
+  }
+  const backend = createMemoryBackend({ defaultTtlMs: config.session.idleTimeoutMs });
+  metrics.activeSessions(async () => backend.store.size);
+  const rateCounter = createMemoryRateCounter();
+  return {
+    backend,
+    transactions: createMemoryTransactionStore(),
+    rateCounter,
+    redis: undefined,
+    async close() {
+      rateCounter.close();
+      await backend.close();
+    },
+  };
+}
+
 /** Wires the real dependencies and listens. Used by server.ts, the dev server and end-to-end tests. */
 export async function start(config: Config, logger: Logger, options: StartOptions = {}): Promise<Running> {
   if (config.session.secretIsEphemeral) {
     logger.warn('SESSION_SECRET is not set: using a random one, so every session ends when the process restarts');
   }
-  const oidc = createOidcClient(config, logger, options.oidc);
+  const limits: HttpLimits = { ...config.http, ...options.http };
+  const metrics = createMetrics();
+  const oidc = createOidcClient(config, logger, { ...options.oidc, onDiscovery: metrics.discovery, onJwksFetch: metrics.jwksFetch });
   oidc.start();
-  const backend = createMemoryBackend({ defaultTtlMs: config.session.idleTimeoutMs });
-  const transactions = createMemoryTransactionStore();
+  const stores = createStores(config, logger, metrics, options.redis);
   let shuttingDown = false;
   const app = createApp({
     config,
     logger,
     oidc,
-    backend,
-    transactions,
+    backend: stores.backend,
+    transactions: stores.transactions,
+    rateCounter: stores.rateCounter,
+    metrics,
     version: VERSION,
     emulatorBanner: options.emulatorBanner,
     isShuttingDown: () => shuttingDown,
   });
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(s));
-    s.once('error', reject);
-  });
+  // Explicit limits: a slow or oversized client cannot hold a socket or memory.
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often the two timeouts above are checked (Node's default is 30 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    app,
+  );
+  const host = options.host ?? '0.0.0.0';
+  const port = await listen(server, options.port ?? config.port, host);
+  const urlHost = options.host ?? 'localhost';
+  const url = `http://${urlHost}:${port}`;
   const detachGateway = app.attachServer(server);
-  // Explicit timeouts: a slow client cannot hold a socket forever.
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 65_000;
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host ?? 'localhost'}:${port}`;
-  logger.info({ config: redactedConfig(config), listening: url, version: VERSION }, 'iLOGON_MHA sign-in started');
+
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsPort !== undefined) {
+    // Only /metrics, on its own port, so it can stay off the public load balancer.
+    metricsServer = createServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/metrics') {
+        void metrics.registry.metrics().then((body) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' }).end(body);
+        });
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: only GET /metrics is served here\n');
+    });
+    metricsUrl = `http://${urlHost}:${await listen(metricsServer, options.metricsPort ?? config.metricsPort, host)}/metrics`;
+  }
+  logger.info({ config: redactedConfig(config), listening: url, metrics: metricsUrl ?? `${url}/metrics`, version: VERSION }, 'iLOGON_MHA sign-in started');
 
   return {
     server,
     url,
-    backend,
+    backend: stores.backend,
+    metricsUrl,
+    async whenReady() {
+      await Promise.all([oidc.whenReady(), stores.redis?.whenReady()]);
+    },
     async close() {
+      // Readiness fails first; the listener stays open for shutdownDelayMs so a load balancer that polls
+      // /readyz takes this replica out before connections are refused.
       shuttingDown = true;
+      logger.info({ delayMs: limits.shutdownDelayMs, drainTimeoutMs: limits.shutdownTimeoutMs }, 'shutting down: readiness now fails');
+      if (limits.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.shutdownDelayMs));
       oidc.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Websockets are long-lived: draining would only wait for the timeout. They are closed now.
       detachGateway();
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref());
+      let timedOut = false;
+      const timeout = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, limits.shutdownTimeoutMs).unref(),
+      );
       await Promise.race([drained, timeout]);
+      if (timedOut) logger.warn({ drainTimeoutMs: limits.shutdownTimeoutMs }, 'drain timed out: closing the remaining connections');
       server.closeAllConnections();
-      await backend.close();
+      if (metricsServer) {
+        metricsServer.closeAllConnections();
+        await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+      }
+      await stores.close();
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }

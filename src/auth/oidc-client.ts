@@ -32,6 +32,9 @@ export interface OidcClient {
 export interface OidcClientOptions {
   readonly retryInitialMs?: number;
   readonly retryMaxMs?: number;
+  /** Observers for metrics: each discovery attempt's outcome, each fetch of the signing keys. */
+  readonly onDiscovery?: (outcome: 'success' | 'failure') => void;
+  readonly onJwksFetch?: () => void;
 }
 
 const ISSUER_SHAPE = /^(?<host>https?:\/\/[^/]+)\/(?<tid>[0-9a-f-]{36}|\{tenantid\})\/v2\.0$/i;
@@ -76,7 +79,18 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     // Token endpoint responses come over TLS, but we verify the id_token signature anyway (defence in depth).
     client.enableNonRepudiationChecks(discovered);
     const jwksUri = discovered.serverMetadata().jwks_uri;
-    if (jwksUri) discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri);
+    if (jwksUri) {
+      const onJwksFetch = options.onJwksFetch;
+      // Counted below the sharing, so the metric is real downloads. Every call still carries
+      // openid-client's timeout signal in `init`.
+      const download: typeof fetch = (url, init) => {
+        onJwksFetch?.();
+        return fetch(url, init);
+      };
+      discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri, (url, init) =>
+        new URL(String(url)).href === new URL(jwksUri).href ? download(url, init) : fetch(url, init),
+      );
+    }
     discovered.timeout = entra.httpTimeoutSeconds;
     // openid-client fills Entra's {tenantid} template only when it resolves discovery itself on
     // login.microsoftonline.com; we discover from the full URL on any cloud (and the emulator), so the
@@ -97,11 +111,13 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
   function attempt(delayMs: number): void {
     discover()
       .then(() => {
+        options.onDiscovery?.('success');
         notReadyReason = undefined;
         log.info({ issuer: configuration?.serverMetadata().issuer }, 'discovery loaded');
         resolveReady();
       })
       .catch((err: unknown) => {
+        options.onDiscovery?.('failure');
         notReadyReason = `discovery failed: ${describe(err)}`;
         log.error({ err: describe(err), url: config.entra.discoveryUrl.href, retryInMs: delayMs }, 'discovery failed; will retry');
         if (stopped) return;

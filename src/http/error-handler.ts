@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, UpstreamError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UpstreamError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -55,6 +55,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
     if (appError.status === 503) res.setHeader('Retry-After', '5');
     // Entra's description and the admin steps: only for admins, or everyone with SHOW_ERROR_DETAILS=true.
     const technical = options.showDetails?.(req) === true ? technicalDetails(appError, options.stepValues ?? {}) : undefined;
+    if (appError instanceof TooManyRequestsError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+    // Metrics read the outcome (sign-in failure reason, AADSTS code) from here when the response finishes.
+    res.locals['error'] = appError;
     if (wantsJson(req)) {
       // The codes to quote are for everyone; the technical part follows the same rule as the page.
       const { aadsts, traceId, correlationId } = appError.details;

@@ -1,0 +1,123 @@
+import type { NextFunction, Request, Response } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SignInError, type AppError } from '../errors.js';
+
+/**
+ * Prometheus metrics for one app instance. A registry per instance (not prom-client's global one), so
+ * tests and the dev server can run several apps in one process without label clashes.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Request count and latency by route template (never the raw path: unbounded label values). */
+  httpMiddleware(): (req: Request, res: Response, next: NextFunction) => void;
+  discovery(outcome: 'success' | 'failure'): void;
+  jwksFetch(): void;
+  storeError(operation: string): void;
+  rateLimited(limit: string): void;
+  /** Where the store can count its sessions (memory), report them at scrape time. */
+  activeSessions(count: () => Promise<number | undefined>): void;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status code',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const signIns = new Counter({
+    name: 'signins_total',
+    help: 'Completed sign-in callbacks by outcome, failure reason and AADSTS code',
+    labelNames: ['outcome', 'reason', 'aadsts'],
+    registers: [registry],
+  });
+  const discovery = new Counter({
+    name: 'oidc_discovery_total',
+    help: 'OpenID discovery document loads by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const jwks = new Counter({
+    name: 'oidc_jwks_fetches_total',
+    help: 'Fetches of the authority signing keys (JWKS)',
+    registers: [registry],
+  });
+  const storeErrors = new Counter({
+    name: 'session_store_errors_total',
+    help: 'Failed session store operations (Redis unreachable or timing out)',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const limited = new Counter({
+    name: 'rate_limited_total',
+    help: 'Requests refused with 429 by the rate limit',
+    labelNames: ['limit'],
+    registers: [registry],
+  });
+  let countSessions: (() => Promise<number | undefined>) | undefined;
+  new Gauge({
+    name: 'sessions_active',
+    help: 'Signed-in sessions held by this instance (memory store only)',
+    registers: [registry],
+    async collect() {
+      const n = countSessions ? await countSessions() : undefined;
+      if (n !== undefined) this.set(n);
+    },
+  });
+
+  return {
+    registry,
+    httpMiddleware() {
+      return function recordRequest(req: Request, res: Response, next: NextFunction): void {
+        const started = process.hrtime.bigint();
+        res.on('finish', () => {
+          const labels = { method: req.method, route: routeOf(req, res), status: String(res.statusCode) };
+          requests.inc(labels);
+          duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+          if (req.path === '/auth/callback') {
+            const error = res.locals['error'] as AppError | undefined;
+            if (error instanceof SignInError) {
+              signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: error.details['aadsts'] ?? '' });
+            } else if (!error && res.statusCode === 302) {
+              signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
+            }
+          }
+        });
+        next();
+      };
+    },
+    discovery: (outcome) => discovery.inc({ outcome }),
+    jwksFetch: () => jwks.inc(),
+    storeError: (operation) => storeErrors.inc({ operation }),
+    rateLimited: (limit) => limited.inc({ limit }),
+    activeSessions(count) {
+      countSessions = count;
+    },
+  };
+}
+
+/** The matched route template; unmatched paths collapse to a few fixed labels. */
+function routeOf(req: Request, res: Response): string {
+  if (req.route?.path && typeof req.route.path === 'string') return `${req.baseUrl}${req.route.path}`;
+  if (res.statusCode === 404) return 'unmatched';
+  const prefix = /^\/(mha|api|auth|assets)\//.exec(req.path)?.[1];
+  return prefix ? `/${prefix}/*` : 'other';
+}
+
+/** Serves the registry in Prometheus text format. */
+export function metricsHandler(metrics: Metrics) {
+  return async function serveMetrics(_req: Request, res: Response): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}

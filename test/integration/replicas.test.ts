@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser, csrfTokenFrom } from '../support/browser.js';
+import type { Emulator } from '../../src/dev/emulator.js';
+import { freePort, redisClient, replicaEnv, SHARED_REDIS_URL, sessionIdOf, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
+
+// Two replicas behind one public origin, sharing the machine's Redis (REDIS_URL overrides) under a
+// prefix of this run's own. A browser's cookies are per host, not port, so it carries its session
+// from one replica's port to the other's exactly as a load balancer would spread its requests.
+let emulator: Emulator;
+let a: Replica;
+let b: Replica;
+let portA: number;
+let baseUrl: string;
+let env: Record<string, string>;
+const prefix = uniquePrefix();
+let redis: Awaited<ReturnType<typeof redisClient>>;
+
+beforeAll(async () => {
+  portA = await freePort();
+  baseUrl = `http://127.0.0.1:${portA}`;
+  emulator = await startEmulatorFor([baseUrl]);
+  env = replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: SHARED_REDIS_URL, REDIS_KEY_PREFIX: prefix }) as Record<string, string>;
+  a = await startReplica(env, { port: portA });
+  b = await startReplica(env);
+  redis = await redisClient(SHARED_REDIS_URL);
+});
+
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+  await emulator?.close();
+  if (redis) {
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*` })) if (keys.length) await redis.del(keys);
+    redis.destroy();
+  }
+});
+
+const onB = (url: string) => url.replace(baseUrl, b.url);
+const json = { accept: 'application/json' };
+
+describe('sessions shared through Redis across replicas', () => {
+  it('signs in on one replica and uses the session on the other', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    const me = await browser.request(`${b.url}/api/me`, { headers: json });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ name: 'B.Simon' });
+  });
+
+  it('completes on replica B a sign-in that started on replica A (shared login transactions)', async () => {
+    const browser = new Browser();
+    const login = await browser.request(`${baseUrl}/auth/login?returnTo=%2Fmha%2Fprofile`);
+    const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
+    expect(await redis.pTTL(`${prefix}tx:${state}`)).toBeGreaterThan(9 * 60_000);
+
+    // Through the emulator until it sends the browser back to the public callback URL.
+    let { res } = await browser.follow(login.headers.get('location')!);
+    const html = await res.text();
+    const action = /action="([^"]+)"/.exec(html)![1]!;
+    const oid = /name="user" value="([^"]+)">B\.Simon</.exec(html)![1]!;
+    let next = await browser.request(new URL(action, emulator.authorityHost).href, { method: 'POST', body: `user=${oid}` });
+    while (!next.headers.get('location')!.startsWith(`${baseUrl}/auth/callback`)) {
+      next = await browser.request(new URL(next.headers.get('location')!, emulator.authorityHost).href);
+    }
+    // The load balancer sends the callback to the other replica.
+    const callback = await browser.request(onB(next.headers.get('location')!));
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/mha/profile');
+    expect(await redis.exists(`${prefix}tx:${state}`)).toBe(0);
+    expect((await browser.request(`${baseUrl}/api/me`, { headers: json })).status).toBe(200);
+  });
+
+  it('keeps sessions in Redis under the prefix with a TTL no longer than the idle timeout', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    const id = sessionIdOf(browser.cookie(baseUrl, 'mha.sid')!);
+    const ttl = await redis.pTTL(`${prefix}sess:${id}`);
+    expect(ttl).toBeGreaterThan(8 * 60 * 60_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(8 * 60 * 60_000);
+    const stored = JSON.parse((await redis.get(`${prefix}sess:${id}`))!) as { user: { sid: string } };
+    const sidTtl = await redis.pTTL(`${prefix}sid:${stored.user.sid}`);
+    expect(sidTtl).toBeGreaterThan(0);
+    expect(sidTtl).toBeLessThanOrEqual(24 * 60 * 60_000);
+    expect(await redis.sMembers(`${prefix}sid:${stored.user.sid}`)).toContain(id);
+  });
+
+  it('keeps the session when a replica restarts', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    await a.close();
+    a = await startReplica(env, { port: portA });
+    const me = await browser.request(`${baseUrl}/api/me`, { headers: json });
+    expect(me.status).toBe(200);
+  });
+
+  it('sees on replica B a sign-out made on replica A', async () => {
+    const browser = new Browser();
+    const { res } = await browser.signIn(`${baseUrl}/auth/login`);
+    const cookie = browser.cookie(baseUrl, 'mha.sid')!;
+    const token = csrfTokenFrom(await res.text());
+    const logout = await browser.request(`${baseUrl}/auth/logout`, { method: 'POST', body: `_csrf=${encodeURIComponent(token)}`, headers: { origin: baseUrl } });
+    expect(logout.status).toBe(303);
+    const replay = await fetch(`${b.url}/api/me`, { headers: { cookie: `mha.sid=${cookie}`, ...json } });
+    expect(replay.status).toBe(401);
+    expect(await redis.exists(`${prefix}sess:${sessionIdOf(cookie)}`)).toBe(0);
+  });
+
+  it('ends on every replica the sessions of an Entra sid when the front-channel logout reaches one of them', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    const other = new Browser();
+    await other.signIn(`${baseUrl}/auth/login`, 'A.Admin');
+    const id = sessionIdOf(browser.cookie(baseUrl, 'mha.sid')!);
+    const sid = (JSON.parse((await redis.get(`${prefix}sess:${id}`))!) as { user: { sid: string } }).user.sid;
+
+    const res = await fetch(`${b.url}/auth/frontchannel-logout?sid=${encodeURIComponent(sid)}`);
+    expect(res.status).toBe(200);
+    expect((await browser.request(`${baseUrl}/api/me`, { headers: json })).status).toBe(401);
+    expect((await browser.request(`${b.url}/api/me`, { headers: json })).status).toBe(401);
+    expect(await redis.exists(`${prefix}sid:${sid}`)).toBe(0);
+    expect((await other.request(`${b.url}/api/me`, { headers: json })).status).toBe(200);
+  });
+
+  it('shares the sign-in rate limit between replicas', async () => {
+    const limited = await startReplica({ ...env, REDIS_KEY_PREFIX: `${prefix}rl2:`, RATE_LIMIT_AUTH_MAX: '3' });
+    const limitedB = await startReplica({ ...env, REDIS_KEY_PREFIX: `${prefix}rl2:`, RATE_LIMIT_AUTH_MAX: '3' });
+    try {
+      const statuses: number[] = [];
+      for (const url of [limited.url, limitedB.url, limited.url, limitedB.url]) {
+        statuses.push((await fetch(`${url}/auth/login`, { redirect: 'manual' })).status);
+      }
+      expect(statuses).toEqual([302, 302, 302, 429]);
+    } finally {
+      await limited.close();
+      await limitedB.close();
+    }
+  });
+});

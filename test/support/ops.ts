@@ -1,0 +1,194 @@
+/**
+ * Support for the operations tests: real redis-server processes, real replicas started through start()
+ * (the same composition as production), and binaries that must exist (tests fail, never skip, without them).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createClient } from 'redis';
+import { parseConfig, type Env } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { start, type Running, type StartOptions } from '../../src/start.js';
+import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
+import { TEST_SESSION_SECRET } from './harness.js';
+
+/** The shared Redis of these machines (CI starts it); REDIS_URL overrides. */
+export const SHARED_REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/0';
+
+/** A key prefix no other test run uses. */
+export function uniquePrefix(): string {
+  return `mha-test:${randomUUID().slice(0, 8)}:`;
+}
+
+/** The path of a binary the test needs; throws a clear error when it is not installed. */
+export function requireBinary(name: string, hint: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`${name} is not installed; ${hint}`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A redis-server of the test's own on a spare port; data survives stop/start (append-only file). */
+export interface OwnRedis {
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Calls per command name since the last resetStats (INFO commandstats). */
+  commandStats(): Promise<Record<string, number>>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const binary = requireBinary('redis-server', 'install it (apt-get install -y redis-server); .ci/run does');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mha-redis-'));
+  const url = `redis://127.0.0.1:${port}/0`;
+  let child: ChildProcess | undefined;
+
+  const run = async () => {
+    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], {
+      stdio: 'ignore',
+    });
+    await waitFor(`redis-server on ${port}`, async () => (await admin((c) => c.ping())) === 'PONG');
+  };
+  const admin = async <T>(fn: (c: ReturnType<typeof createClient>) => Promise<T>): Promise<T> => {
+    const c = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+    c.on('error', () => {});
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.destroy();
+    }
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((resolve) => c.once('exit', resolve));
+    c.kill('SIGKILL');
+    await exited;
+  };
+  await run();
+
+  return {
+    port,
+    url,
+    stop,
+    start: run,
+    async commandStats() {
+      const info = await admin((c) => c.info('commandstats'));
+      const stats: Record<string, number> = {};
+      for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) stats[m[1]!] = Number(m[2]);
+      return stats;
+    },
+    async resetStats() {
+      await admin((c) => c.configResetStat());
+    },
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Replica {
+  readonly running: Running;
+  readonly url: string;
+  readonly logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** The emulator with a client that accepts every given base URL's callback. */
+export async function startEmulatorFor(baseUrls: readonly string[]): Promise<Emulator> {
+  return startEmulator({
+    clients: [
+      {
+        client_id: EMULATOR_CLIENT_ID,
+        client_secret: EMULATOR_CLIENT_SECRET,
+        redirect_uris: baseUrls.map((b) => `${b}/auth/callback`),
+        post_logout_redirect_uris: baseUrls.map((b) => `${b}/`),
+      },
+    ],
+  });
+}
+
+/** Environment for a replica talking to this emulator. */
+export function replicaEnv(emulator: Emulator, baseUrl: string, env: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    ENTRA_TENANT_ID: emulator.tenantId,
+    ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
+    ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
+    BASE_URL: baseUrl,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    LOG_LEVEL: 'debug',
+    ...env,
+  };
+}
+
+/** One app instance, composed exactly as in production (start()), on 127.0.0.1. */
+export async function startReplica(env: Env, options: StartOptions & { waitReady?: boolean } = {}): Promise<Replica> {
+  const config = parseConfig(env);
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const running = await start(config, createLogger(config.logLevel, sink), {
+    host: '127.0.0.1',
+    port: 0,
+    oidc: { retryInitialMs: 50, retryMaxMs: 200 },
+    redis: { retryInitialMs: 50, retryMaxMs: 300, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
+    ...options,
+  });
+  if (options.waitReady !== false) await running.whenReady();
+  return { running, url: running.url, logs, close: () => running.close() };
+}
+
+/** The express-session id inside a signed cookie value (s:<id>.<signature>). */
+export function sessionIdOf(cookieValue: string): string {
+  const raw = decodeURIComponent(cookieValue);
+  return raw.slice(2, raw.lastIndexOf('.'));
+}
+
+/** A direct client on a Redis, for tests that look at keys and TTLs. */
+export async function redisClient(url: string) {
+  const c = createClient({ url });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
