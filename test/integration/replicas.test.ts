@@ -54,7 +54,7 @@ describe('sessions shared through Redis across replicas', () => {
     expect(await redis.pTTL(`${prefix}tx:${state}`)).toBeGreaterThan(9 * 60_000);
 
     // Through the emulator until it sends the browser back to the public callback URL.
-    let { res } = await browser.follow(login.headers.get('location')!);
+    const { res } = await browser.follow(login.headers.get('location')!);
     const html = await res.text();
     const action = /action="([^"]+)"/.exec(html)![1]!;
     const oid = /name="user" value="([^"]+)">B\.Simon</.exec(html)![1]!;
