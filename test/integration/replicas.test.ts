@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfTokenFrom } from '../support/browser.js';
 import type { Emulator } from '../../src/dev/emulator.js';
-import { freePort, redisClient, replicaEnv, SHARED_REDIS_URL, sessionIdOf, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
+import { authorizeAtEmulator, freePort, redisClient, replicaEnv, SHARED_REDIS_URL, sessionIdOf, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
 
 // Two replicas behind one public origin, sharing the machine's Redis (REDIS_URL overrides) under a
 // prefix of this run's own. A browser's cookies are per host, not port, so it carries its session
@@ -53,17 +53,9 @@ describe('sessions shared through Redis across replicas', () => {
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     expect(await redis.pTTL(`${prefix}tx:${state}`)).toBeGreaterThan(9 * 60_000);
 
-    // Through the emulator until it sends the browser back to the public callback URL.
-    const { res } = await browser.follow(login.headers.get('location')!);
-    const html = await res.text();
-    const action = /action="([^"]+)"/.exec(html)![1]!;
-    const oid = /name="user" value="([^"]+)">B\.Simon</.exec(html)![1]!;
-    let next = await browser.request(new URL(action, emulator.authorityHost).href, { method: 'POST', body: `user=${oid}` });
-    while (!next.headers.get('location')!.startsWith(`${baseUrl}/auth/callback`)) {
-      next = await browser.request(new URL(next.headers.get('location')!, emulator.authorityHost).href);
-    }
+    const callbackUrl = await authorizeAtEmulator(browser, login.headers.get('location')!, `${baseUrl}/auth/callback`);
     // The load balancer sends the callback to the other replica.
-    const callback = await browser.request(onB(next.headers.get('location')!));
+    const callback = await browser.request(onB(callbackUrl));
     expect(callback.status).toBe(302);
     expect(callback.headers.get('location')).toBe('/mha/profile');
     expect(await redis.exists(`${prefix}tx:${state}`)).toBe(0);

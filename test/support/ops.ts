@@ -15,6 +15,7 @@ import { createLogger } from '../../src/logger.js';
 import { start, type Running, type StartOptions } from '../../src/start.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
 import { TEST_SESSION_SECRET } from './harness.js';
+import type { Browser } from './browser.js';
 
 /** The shared Redis of these machines (CI starts it); REDIS_URL overrides. */
 export const SHARED_REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/0';
@@ -68,6 +69,9 @@ export interface OwnRedis {
   close(): Promise<void>;
 }
 
+const adminClient = (url: string) => createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+type AdminClient = ReturnType<typeof adminClient>;
+
 export async function startOwnRedis(): Promise<OwnRedis> {
   const binary = requireBinary('redis-server', 'install it (apt-get install -y redis-server); .ci/run does');
   const port = await freePort();
@@ -81,8 +85,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     });
     await waitFor(`redis-server on ${port}`, async () => (await admin((c) => c.ping())) === 'PONG');
   };
-  const admin = async <T>(fn: (c: ReturnType<typeof createClient>) => Promise<T>): Promise<T> => {
-    const c = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+  const admin = async <T>(fn: (c: AdminClient) => Promise<T>): Promise<T> => {
+    const c = adminClient(url);
     c.on('error', () => {});
     await c.connect();
     try {
@@ -191,4 +195,26 @@ export async function redisClient(url: string) {
   c.on('error', () => {});
   await c.connect();
   return c;
+}
+
+/**
+ * From the authorization URL the app redirected to, picks `userName` on the emulator and follows the
+ * emulator's redirects until it sends the browser back to `callbackPrefix`; returns that callback URL
+ * without requesting it (the test decides which replica or proxy it reaches, with which headers).
+ */
+export async function authorizeAtEmulator(browser: Browser, authorizeUrl: string, callbackPrefix: string, userName = 'B.Simon'): Promise<string> {
+  const picker = await browser.follow(authorizeUrl);
+  const html = await picker.res.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  const user = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
+  if (!action || !user) throw new Error(`no account picker for ${userName} at ${picker.url}`);
+  let res = await browser.request(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user }).toString() });
+  for (let i = 0; i < 10; i++) {
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`the emulator stopped with ${res.status} before the callback`);
+    const next = new URL(location, picker.url).href;
+    if (next.startsWith(callbackPrefix)) return next;
+    res = await browser.request(next);
+  }
+  throw new Error('too many redirects at the emulator');
 }

@@ -1,0 +1,169 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.js';
+import type { Emulator } from '../../src/dev/emulator.js';
+import { authorizeAtEmulator, freePort, replicaEnv, startEmulatorFor, startReplica, type Replica } from '../support/ops.js';
+
+// Single replicas with the memory store, composed by start() as in production.
+const PUBLIC = 'https://mha.example.test';
+let emulator: Emulator;
+const started: Replica[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulatorFor([PUBLIC]);
+});
+afterAll(async () => {
+  await Promise.all(started.map((r) => r.close()));
+  await emulator?.close();
+});
+
+async function replica(env: Record<string, string> = {}, options: Parameters<typeof startReplica>[1] = {}): Promise<Replica> {
+  const port = await freePort();
+  const r = await startReplica(replicaEnv(emulator, env['BASE_URL'] ?? `http://127.0.0.1:${port}`, env), { port, ...options });
+  started.push(r);
+  return r;
+}
+
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => wanted.every((w) => l.includes(w)))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+describe('behind a TLS-terminating proxy', () => {
+  it('with TRUST_PROXY=1 and X-Forwarded-Proto https sets the Secure __Host- cookie; the redirect URI is always BASE_URL', async () => {
+    const app = await replica({ BASE_URL: PUBLIC, TRUST_PROXY: '1' });
+    const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' };
+    const browser = new Browser();
+    const login = await browser.request(`${app.url}/auth/login?returnTo=%2Fmha%2Fprofile`, {
+      headers: { ...forwarded, host: 'evil.example', 'x-forwarded-host': 'evil.example' },
+    });
+    expect(login.status).toBe(302);
+    const authorize = new URL(login.headers.get('location')!);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${PUBLIC}/auth/callback`);
+    expect(login.headers.getSetCookie().join()).toMatch(/^__Host-mha\.auth=[^;]+;.*Secure/);
+
+    const callbackUrl = await authorizeAtEmulator(browser, authorize.href, `${PUBLIC}/auth/callback`);
+    const callback = await browser.request(callbackUrl.replace(PUBLIC, app.url), { headers: forwarded });
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/mha/profile');
+    const cookie = callback.headers.getSetCookie().find((c) => c.startsWith('__Host-mha.sid='));
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).not.toMatch(/Domain=/i);
+    expect(callback.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    const me = await browser.request(`${app.url}/api/me`, { headers: { ...forwarded, accept: 'application/json' } });
+    expect(me.status).toBe(200);
+  });
+
+  it('uses X-Forwarded-For for the client address only when TRUST_PROXY trusts a proxy', async () => {
+    const direct = await replica({ TRUST_PROXY: '0', RATE_LIMIT_AUTH_MAX: '2' });
+    const statuses = [];
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) {
+      statuses.push((await fetch(`${direct.url}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-for': ip } })).status);
+    }
+    // TRUST_PROXY=0: forged addresses do not give a client fresh limits; the socket address counts.
+    expect(statuses).toEqual([302, 302, 429]);
+
+    const proxied = await replica({ TRUST_PROXY: '1', RATE_LIMIT_AUTH_MAX: '2' });
+    const perClient = [];
+    for (const ip of ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.1', '198.51.100.1']) {
+      perClient.push((await fetch(`${proxied.url}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-for': ip } })).status);
+    }
+    expect(perClient).toEqual([302, 302, 302, 302, 429]);
+  });
+});
+
+describe('rate limit on sign-in', () => {
+  it('answers 429 with Retry-After, as a page or JSON, on /auth/login and /auth/callback', async () => {
+    const app = await replica({ RATE_LIMIT_AUTH_MAX: '2', RATE_LIMIT_WINDOW_SECONDS: '30' });
+    expect((await fetch(`${app.url}/auth/login`, { redirect: 'manual' })).status).toBe(302);
+    expect((await fetch(`${app.url}/auth/callback?state=x`, { redirect: 'manual' })).status).toBe(400);
+    const page = await fetch(`${app.url}/auth/login`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(page.status).toBe(429);
+    const retryAfter = Number(page.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(await page.text()).toContain('Too many sign-in attempts');
+    const api = await fetch(`${app.url}/auth/callback?state=x`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(429);
+    expect(await api.json()).toMatchObject({ error: 'rate_limited' });
+    // Other routes are not limited.
+    expect((await fetch(`${app.url}/`)).status).toBe(200);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(sample(metrics, 'rate_limited_total', { limit: 'auth' })).toBe(2);
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by route, sign-ins by outcome and AADSTS code, discovery, JWKS and active sessions', async () => {
+    const port = await freePort();
+    const own = await startEmulatorFor([`http://127.0.0.1:${port}`]);
+    const app = await startReplica(replicaEnv(own, `http://127.0.0.1:${port}`), { port });
+    started.push({ ...app, close: () => app.close().then(() => own.close()) });
+    await new Browser().signIn(`${app.url}/auth/login`);
+    const refused = await new Browser().signIn(`${app.url}/auth/login`, 'U.Unassigned');
+    expect(refused.res.status).toBe(403);
+    await fetch(`${app.url}/no/such/page`);
+
+    const res = await fetch(`${app.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(sample(text, 'http_requests_total', { route: '/auth/callback', status: '302' })).toBe(1);
+    expect(sample(text, 'http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
+    expect(text).not.toContain('/no/such/page');
+    expect(sample(text, 'http_request_duration_seconds_count', { route: '/auth/login' })).toBe(2);
+    expect(sample(text, 'signins_total', { outcome: 'success' })).toBe(1);
+    expect(sample(text, 'signins_total', { outcome: 'failure', reason: 'entra_error', aadsts: '50105' })).toBe(1);
+    expect(sample(text, 'oidc_discovery_total', { outcome: 'success' })).toBe(1);
+    expect(sample(text, 'oidc_jwks_fetches_total')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'sessions_active')).toBe(1);
+    expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('serves /metrics only on METRICS_PORT when it is set', async () => {
+    const metricsPort = await freePort();
+    const app = await replica({ METRICS_PORT: String(metricsPort) }, { metricsPort });
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('http_requests_total');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+  });
+});
+
+describe('request bounds and timeouts', () => {
+  it('refuses oversized headers (431), URLs (414) and form bodies (413) without a 500', async () => {
+    const app = await replica();
+    const big = await fetch(`${app.url}/`, { headers: { 'x-filler': 'a'.repeat(20 * 1024) } });
+    expect(big.status).toBe(431);
+    const longUrl = await fetch(`${app.url}/auth/login?returnTo=/${'a'.repeat(9 * 1024)}`, { redirect: 'manual' });
+    expect(longUrl.status).toBe(414);
+    expect(await longUrl.text()).toContain('too long');
+    const body = await fetch(`${app.url}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: `_csrf=${'a'.repeat(10 * 1024)}`,
+    });
+    expect(body.status).toBe(413);
+  });
+
+  it('closes a connection whose headers arrive too slowly', async () => {
+    const app = await replica({}, { http: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
+    const { port } = new URL(app.url);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
