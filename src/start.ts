@@ -162,9 +162,12 @@ export async function start(config: Config, logger: Logger, options: StartOption
       if (limits.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.shutdownDelayMs));
       oidc.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() only ends the connections idle at that moment; keep-alive connections whose in-flight
+      // response completes later are ended as soon as they go idle.
       server.closeIdleConnections();
       // Websockets are long-lived: draining would only wait for the timeout. They are closed now.
       detachGateway();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 100);
       let timedOut = false;
       const timeout = new Promise<void>((resolve) =>
         setTimeout(() => {
@@ -173,6 +176,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
         }, limits.shutdownTimeoutMs).unref(),
       );
       await Promise.race([drained, timeout]);
+      clearInterval(sweeper);
       if (timedOut) logger.warn({ drainTimeoutMs: limits.shutdownTimeoutMs }, 'drain timed out: closing the remaining connections');
       server.closeAllConnections();
       if (metricsServer) {
