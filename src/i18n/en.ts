@@ -114,6 +114,11 @@ export const en = {
   'error.authority_unavailable': 'Sign-in is starting up',
   'error.authority_unavailable.advice':
     'iLOGON_MHA cannot reach Microsoft Entra ID yet. It keeps trying by itself: wait a moment, then try again.',
+  'error.store_unavailable': 'iLOGON_MHA is briefly unavailable',
+  'error.store_unavailable.advice': 'The session store cannot be reached. You are still signed in: wait a moment, then try again.',
+  'error.rate_limited': 'Too many sign-in attempts from your network',
+  'error.rate_limited.advice': 'Wait a moment, then try again.',
+  'error.uri_too_long': 'This address is too long.',
   'error.signin_invalid_state': 'This sign-in link is not valid.',
   'error.signin_invalid_state.advice': 'Please start signing in again.',
   'error.signin_unknown_state': 'This sign-in attempt has expired or was already used.',

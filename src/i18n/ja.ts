@@ -108,6 +108,11 @@ export const ja: Catalogue = {
   'error.authority_unavailable': 'サインインの準備中です',
   'error.authority_unavailable.advice':
     'iLOGON_MHA はまだ Microsoft Entra ID に接続できていません。自動で再試行しています。しばらく待ってから、もう一度お試しください。',
+  'error.store_unavailable': 'iLOGON_MHA は一時的に利用できません',
+  'error.store_unavailable.advice': 'セッション ストアに接続できません。サインインは維持されています。しばらく待ってから、もう一度お試しください。',
+  'error.rate_limited': 'お使いのネットワークからのサインインの試行が多すぎます',
+  'error.rate_limited.advice': 'しばらく待ってから、もう一度お試しください。',
+  'error.uri_too_long': 'このアドレスは長すぎます。',
   'error.signin_invalid_state': 'このサインイン リンクは無効です。',
   'error.signin_invalid_state.advice': 'もう一度サインインを始めてください。',
   'error.signin_unknown_state': 'このサインインは期限切れか、すでに使用されています。',

@@ -72,6 +72,7 @@ describe('Redis outage', () => {
     expect(page.headers.get('retry-after')).toBeTruthy();
     const html = await page.text();
     expect(html).toContain('briefly unavailable');
+    expect(html).toContain('You are still signed in');
     expect(html).not.toMatch(/at .*\.js:\d+/);
 
     const api = await browser.request(`${baseUrl}/api/me`, { headers: json });

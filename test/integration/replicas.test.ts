@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, csrfTokenFrom } from '../support/browser.js';
 import type { Emulator } from '../../src/dev/emulator.js';
-import { authorizeAtEmulator, freePort, redisClient, replicaEnv, SHARED_REDIS_URL, sessionIdOf, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
+import { freePort, redisClient, replicaEnv, SHARED_REDIS_URL, sessionIdOf, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
 
 // Two replicas behind one public origin, sharing the machine's Redis (REDIS_URL overrides) under a
 // prefix of this run's own. A browser's cookies are per host, not port, so it carries its session
@@ -53,7 +53,7 @@ describe('sessions shared through Redis across replicas', () => {
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     expect(await redis.pTTL(`${prefix}tx:${state}`)).toBeGreaterThan(9 * 60_000);
 
-    const callbackUrl = await authorizeAtEmulator(browser, login.headers.get('location')!, `${baseUrl}/auth/callback`);
+    const callbackUrl = await browser.untilCallback(login.headers.get('location')!, `${baseUrl}/auth/callback`);
     // The load balancer sends the callback to the other replica.
     const callback = await browser.request(onB(callbackUrl));
     expect(callback.status).toBe(302);

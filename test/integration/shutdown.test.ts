@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/dev/emulator.js';
+import { startNode, type Child } from '../support/process.js';
 import { freePort, replicaEnv, SHARED_REDIS_URL, startEmulatorFor, uniquePrefix, waitFor } from '../support/ops.js';
 
 // The built server (dist/server.js, what the container runs) as a real child process receiving SIGTERM.
@@ -16,38 +16,30 @@ afterAll(async () => {
   await emulator?.close();
 });
 
-interface Child {
-  readonly proc: ChildProcess;
+interface Server {
+  readonly child: Child;
   readonly url: string;
   readonly port: number;
-  readonly output: () => string;
-  readonly exit: Promise<number | null>;
 }
 
-async function startServer(env: Record<string, string>): Promise<Child> {
+async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [SERVER], {
-    env: {
-      PATH: process.env['PATH'],
-      ...replicaEnv(emulator, url, {
-        NODE_ENV: 'production',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        SESSION_STORE: 'redis',
-        REDIS_URL: SHARED_REDIS_URL,
-        REDIS_KEY_PREFIX: uniquePrefix(),
-        ...env,
-      }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  await waitFor(`the server on ${port} to be ready (output: ${out})`, async () => (await fetch(`${url}/readyz`)).status === 200);
-  return { proc, url, port, output: () => out, exit };
+  const child = startNode(
+    SERVER,
+    replicaEnv(emulator, url, {
+      NODE_ENV: 'production',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      SESSION_STORE: 'redis',
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_KEY_PREFIX: uniquePrefix(),
+      ...env,
+    }) as Record<string, string>,
+    fileURLToPath(new URL('.', import.meta.url)),
+  );
+  await waitFor(`the server on ${port} to be ready`, async () => (await fetch(`${url}/readyz`)).status === 200);
+  return { child, url, port };
 }
 
 /** Sends a POST whose body is only partly written: the request stays in flight until `finish()`. */
@@ -84,7 +76,7 @@ describe('SIGTERM', () => {
     const slow = slowRequest(server.port);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const signalled = Date.now();
-    server.proc.kill('SIGTERM');
+    server.child.process.kill('SIGTERM');
 
     const ready = await waitFor('readiness to fail', async () => {
       const res = await fetch(`${server.url}/readyz`);
@@ -99,10 +91,10 @@ describe('SIGTERM', () => {
     const answer = await slow.response;
     expect(answer).toMatch(/^HTTP\/1\.1 303/);
 
-    expect(await server.exit).toBe(0);
+    expect(await server.child.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(8_000);
-    expect(server.output()).toContain('"msg":"stopped"');
-    expect(server.output()).not.toContain('drain timed out');
+    expect(server.child.stdout()).toContain('"msg":"stopped"');
+    expect(server.child.stdout()).not.toContain('drain timed out');
   });
 
   it('does not wait past SHUTDOWN_TIMEOUT_SECONDS for a request that never completes', async () => {
@@ -110,10 +102,10 @@ describe('SIGTERM', () => {
     const stuck = slowRequest(server.port);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const signalled = Date.now();
-    server.proc.kill('SIGTERM');
-    expect(await server.exit).toBe(0);
+    server.child.process.kill('SIGTERM');
+    expect(await server.child.exited).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(4_000);
-    expect(server.output()).toContain('drain timed out');
+    expect(server.child.stdout()).toContain('drain timed out');
     await stuck.response;
   });
 });

@@ -5,7 +5,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -15,7 +14,9 @@ import { createLogger } from '../../src/logger.js';
 import { start, type Running, type StartOptions } from '../../src/start.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
 import { TEST_SESSION_SECRET } from './harness.js';
-import type { Browser } from './browser.js';
+import { freePort } from './process.js';
+
+export { freePort };
 
 /** The shared Redis of these machines (CI starts it); REDIS_URL overrides. */
 export const SHARED_REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379/0';
@@ -32,14 +33,6 @@ export function requireBinary(name: string, hint: string): string {
   } catch {
     throw new Error(`${name} is not installed; ${hint}`);
   }
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
@@ -197,24 +190,3 @@ export async function redisClient(url: string) {
   return c;
 }
 
-/**
- * From the authorization URL the app redirected to, picks `userName` on the emulator and follows the
- * emulator's redirects until it sends the browser back to `callbackPrefix`; returns that callback URL
- * without requesting it (the test decides which replica or proxy it reaches, with which headers).
- */
-export async function authorizeAtEmulator(browser: Browser, authorizeUrl: string, callbackPrefix: string, userName = 'B.Simon'): Promise<string> {
-  const picker = await browser.follow(authorizeUrl);
-  const html = await picker.res.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  const user = new RegExp(`name="user" value="([^"]+)">${userName.replace('.', '\\.')}<`).exec(html)?.[1];
-  if (!action || !user) throw new Error(`no account picker for ${userName} at ${picker.url}`);
-  let res = await browser.request(new URL(action, picker.url).href, { method: 'POST', body: new URLSearchParams({ user }).toString() });
-  for (let i = 0; i < 10; i++) {
-    const location = res.headers.get('location');
-    if (!location) throw new Error(`the emulator stopped with ${res.status} before the callback`);
-    const next = new URL(location, picker.url).href;
-    if (next.startsWith(callbackPrefix)) return next;
-    res = await browser.request(next);
-  }
-  throw new Error('too many redirects at the emulator');
-}
