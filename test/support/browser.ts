@@ -18,7 +18,8 @@ export class Browser {
   readonly jar = new Map<string, Map<string, StoredCookie>>();
   readonly defaultHeaders: Record<string, string>;
 
-  constructor(headers: Record<string, string> = {}) {
+  /** `fetchImpl` lets a test trust its own TLS certificate (e.g. a proxy with a self-signed one). */
+  constructor(headers: Record<string, string> = {}, private readonly fetchImpl: typeof fetch = fetch) {
     this.defaultHeaders = { accept: 'text/html', ...headers };
   }
 
@@ -43,7 +44,7 @@ export class Browser {
     const headers: Record<string, string> = { ...this.defaultHeaders, ...init.headers };
     if (cookies) headers['cookie'] = cookies;
     if (init.body !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
-    const res = await fetch(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
+    const res = await this.fetchImpl(target, { method: init.method ?? 'GET', body: init.body, headers, redirect: 'manual' });
     this.store(target, res.headers.getSetCookie());
     return res;
   }
