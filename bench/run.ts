@@ -5,7 +5,7 @@
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smoke run (tiny durations; the figures are not meaningful)
  *   options: --rounds N --seconds S --warmup S --connections N --signins N --sessions N
- *            --only bare,eoc,memory-api,... --cpu-prof (profiles each measured window into bench/profiles/)
+ *            --only bare,eoc,memory-api,memory-page,redis-api,redis-page,signin --cpu-prof (profiles each measured window into bench/profiles/)
  *            --json FILE (also write the raw results)
  *
  * Method: every measurement starts its target fresh on a random loopback port; the app is pinned to
@@ -214,6 +214,7 @@ async function measureSignIns(t: Pick<Target, 'script' | 'store'>, count: number
     const routes = routesFor(t);
     // Warm-up (JIT, first JWKS fetch) is part of the fetch counts but not of the timings.
     await signInMany(run.base, routes, 20, 4);
+    if (opts['cpu-prof']) await run.target.request('profileStart');
     const app0 = await run.target.cpuMs();
     const emu0 = await run.emulator!.cpuMs();
     const t0 = performance.now();
@@ -221,6 +222,10 @@ async function measureSignIns(t: Pick<Target, 'script' | 'store'>, count: number
     const seconds = (performance.now() - t0) / 1000;
     const app1 = await run.target.cpuMs();
     const emu1 = await run.emulator!.cpuMs();
+    if (opts['cpu-prof']) {
+      const file = await run.target.request<string>('profileStop', { file: join(profileDir, `signin-${t.script}.cpuprofile`) });
+      log(`   profile: ${file}\n${summarizeProfile(file, 'package', 12)}`);
+    }
     const hits = await run.emulator!.request<Record<string, number>>('hits');
     const paths = run.emulatorPaths!;
     return {
@@ -311,14 +316,14 @@ async function main(): Promise<void> {
       }
     }
 
-    const runSignIns = !opts.only || opts.only.includes('signin');
-    log('== sign-ins');
+    const runSignIns = !opts.only || opts.only.split(',').includes('signin');
+    if (runSignIns) log('== sign-ins');
     const signIns = runSignIns
       ? [await measureSignIns({ script: 'product', store: 'memory' }, SIGNINS), await measureSignIns({ script: 'eoc' }, Math.min(SIGNINS, quick ? 20 : 200))]
       : [];
-    log('== memory');
+    if (runSignIns) log('== memory per session');
     const heap = runSignIns ? await measureHeap(SESSIONS) : undefined;
-    const redisKeys = runSignIns && redis && targets.some((t) => t.store === 'redis') ? await measureRedisBytes(redis) : undefined;
+    const redisKeys = redis && targets.some((t) => t.store === 'redis') ? await measureRedisBytes(redis) : undefined;
 
     const results = { when: new Date().toISOString(), quick, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, tool, cores, gated, signIns, heap, redisKeys };
     if (opts.json) writeFileSync(opts.json, JSON.stringify(results, null, 2));
