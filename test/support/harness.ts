@@ -67,17 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   if (options.emulatorDown) emulator.available = false;
 
-  const config = parseConfig({
-    NODE_ENV: 'test',
-    ENTRA_TENANT_ID: emulator.tenantId,
-    ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
-    ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
-    BASE_URL: baseUrl,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    LOG_LEVEL: 'debug',
-    ...options.env,
-  });
+  const config = parseConfig(appEnvFor(emulator, baseUrl, options.env));
 
   const rawLogs: string[] = [];
   const logs: Array<Record<string, unknown>> = [];
@@ -130,5 +120,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await backend.close();
       await emulator.close();
     },
+  };
+}
+
+/** The environment of an app instance wired to this emulator, as `npm run dev` wires it. */
+export function appEnvFor(emulator: Emulator, baseUrl: string, env: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    ENTRA_TENANT_ID: emulator.tenantId,
+    ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
+    ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
+    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
+    BASE_URL: baseUrl,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    LOG_LEVEL: 'debug',
+    ...env,
   };
 }

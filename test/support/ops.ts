@@ -15,7 +15,7 @@ import { parseConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { start, type Running, type StartOptions } from '../../src/start.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
-import { TEST_SESSION_SECRET } from './harness.js';
+import { appEnvFor } from './harness.js';
 import { freePort } from './process.js';
 
 export { freePort };
@@ -143,19 +143,7 @@ export async function startEmulatorFor(baseUrls: readonly string[]): Promise<Emu
 }
 
 /** Environment for a replica talking to this emulator. */
-export function replicaEnv(emulator: Emulator, baseUrl: string, env: Env = {}): Env {
-  return {
-    NODE_ENV: 'test',
-    ENTRA_TENANT_ID: emulator.tenantId,
-    ENTRA_CLIENT_ID: EMULATOR_CLIENT_ID,
-    ENTRA_CLIENT_SECRET: EMULATOR_CLIENT_SECRET,
-    ENTRA_AUTHORITY_HOST: emulator.authorityHost,
-    BASE_URL: baseUrl,
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    LOG_LEVEL: 'debug',
-    ...env,
-  };
-}
+export const replicaEnv = appEnvFor;
 
 /** One app instance, composed exactly as in production (start()), on 127.0.0.1. */
 export async function startReplica(env: Env, options: StartOptions & { waitReady?: boolean } = {}): Promise<Replica> {
