@@ -8,6 +8,7 @@ import { createAuthRouter } from './auth/routes.js';
 import { createAdminConsentRouter } from './auth/admin-consent.js';
 import type { SessionBackend } from './session/backend.js';
 import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
+import { sessionLayer } from './session/read-only-session.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { requestContext } from './http/request-context.js';
@@ -82,7 +83,7 @@ export function createApp(deps: AppDeps): App {
   app.use(createHealthRouter({ oidc, backend, isShuttingDown }));
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
-  app.use(sessionMiddleware(config, backend));
+  app.use(sessionLayer(config, backend, sessionMiddleware(config, backend), clock));
   app.use(enforceSessionLifetime(config, clock));
   app.use((req, res, next) => {
     res.locals['user'] = req.session?.user;

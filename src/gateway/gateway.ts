@@ -15,7 +15,7 @@ import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
 import { identityHeaders, stripIdentityHeaders } from './identity-headers.js';
 import { createIdentitySigner } from './identity-token.js';
-import { createSessionReader, withoutCookies } from './session-reader.js';
+import { createSessionReader, withoutCookies } from '../session/session-reader.js';
 
 export interface GatewayDeps {
   readonly config: Config;

@@ -39,21 +39,28 @@ export function languageCookieName(config: Config): string {
  */
 export function localeMiddleware(config: Config) {
   const cookieName = languageCookieName(config);
+  // One translator per language, built at start-up: they hold no per-request state.
+  const translators = new Map(LOCALES.map((locale) => [locale, createTranslator(locale)] as const));
   return function negotiateLanguage(req: Request, res: Response, next: NextFunction): void {
-    const translator = createTranslator(negotiateLocale({ chosen: readCookie(req, cookieName), acceptLanguage: req.get('accept-language') }));
+    const translator = translators.get(negotiateLocale({ chosen: readCookie(req, cookieName), acceptLanguage: req.get('accept-language') }))!;
     res.locals.locale = translator.locale;
     res.locals.t = translator.t;
     res.locals.lookup = translator.lookup;
-    const here = encodeURIComponent(switchReturnTo(req));
-    res.locals.languages = LOCALES.map((locale) => ({
-      locale,
-      name: LOCALE_NAMES[locale],
-      href: `/lang/${locale}?returnTo=${here}`,
-      current: locale === translator.locale,
-    }));
+    // Only pages show the switcher: built when a template first reads it, not for every API call.
+    let languages: readonly LanguageLink[] | undefined;
+    Object.defineProperty(res.locals, 'languages', {
+      configurable: true,
+      enumerable: true,
+      get: () => (languages ??= languageLinks(req, translator.locale)),
+    });
     res.setHeader('Content-Language', translator.locale);
     next();
   };
+}
+
+function languageLinks(req: Request, current: Locale): readonly LanguageLink[] {
+  const here = encodeURIComponent(switchReturnTo(req));
+  return LOCALES.map((locale) => ({ locale, name: LOCALE_NAMES[locale], href: `/lang/${locale}?returnTo=${here}`, current: locale === current }));
 }
 
 /**

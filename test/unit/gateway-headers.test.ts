@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionUser } from '../../src/auth/session-user.js';
 import { clientIpFrom, matchesPrefix, prepareUpstreamHeaders, rewriteLocation } from '../../src/gateway/gateway.js';
 import { clientPrincipal, identityHeaders, isIdentityHeader } from '../../src/gateway/identity-headers.js';
-import { firstCookie, withoutCookies } from '../../src/gateway/session-reader.js';
+import { firstCookie, withoutCookies } from '../../src/session/session-reader.js';
 
 const user: SessionUser = {
   tid: '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71',

@@ -2,17 +2,17 @@ import type { SessionData, Store } from 'express-session';
 import { unsign } from 'cookie-signature';
 import type { Config } from '../config.js';
 import type { SessionUser } from '../auth/session-user.js';
-import { sessionExpiry } from '../session/session-middleware.js';
+import { sessionExpiry } from './session-middleware.js';
 
 export type SessionLookup =
   | { readonly state: 'none' }
   | { readonly state: 'expired'; readonly reason: 'absolute' | 'idle' }
-  | { readonly state: 'valid'; readonly user: SessionUser; readonly sessionId: string };
+  | { readonly state: 'valid'; readonly user: SessionUser; readonly sessionId: string; readonly data: SessionData };
 
 /**
- * Reads the signed-in user straight from the session store, for websocket upgrades: Node hands them to the
- * server's 'upgrade' event, outside Express and so outside express-session. Read-only: it never writes the
- * store and never sets a cookie.
+ * Reads the signed-in user straight from the session store, for the gated read-only paths (see
+ * readOnlySession) and for websocket upgrades, which Node hands to the server's 'upgrade' event, outside
+ * Express and so outside express-session. Read-only: it never writes the store and never sets a cookie.
  *
  * express-session's cookie is `s:<id>.<signature>` (URL-encoded), signed with the first session secret and
  * verified against every secret (rotation); we unsign it the same way with cookie-signature.
@@ -41,7 +41,7 @@ export function createSessionReader(config: Config, store: Store, clock: () => n
       if (!data?.user) return { state: 'none' };
       const reason = sessionExpiry(data, config.session, clock());
       if (reason) return { state: 'expired', reason };
-      return { state: 'valid', user: data.user, sessionId: id };
+      return { state: 'valid', user: data.user, sessionId: id, data };
     },
   };
 }
