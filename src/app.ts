@@ -95,6 +95,13 @@ export function createApp(deps: AppDeps): App {
     next();
   });
 
+  // The gated paths first: they are most of the traffic, and their paths meet none of the routes below.
+  // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
+  const gateway = createGateway({ config, logger, backend, clock });
+  app.use(gateway.router);
+  app.use(createMhaRouter(views, config.authorization));
+  app.use(createAdminStatusRouter({ config, views, failures, version: deps.version }));
+
   app.get('/', (req, res) => {
     // Back from Entra's sign-out (and not signed in again since): confirm it, once.
     if (takeSignedOut(req, res, config) && !res.locals['user']) {
@@ -110,11 +117,6 @@ export function createApp(deps: AppDeps): App {
   );
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
   app.use(createAdminConsentRouter({ config, views }));
-  // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
-  const gateway = createGateway({ config, logger, backend, clock });
-  app.use(gateway.router);
-  app.use(createMhaRouter(views, config.authorization));
-  app.use(createAdminStatusRouter({ config, views, failures, version: deps.version }));
 
   app.use(notFound);
   app.use(
