@@ -6,6 +6,7 @@ import { requirePageAuth } from '../auth/require-auth.js';
 import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { redactedConfig, type Config } from '../config.js';
 import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
+import { sessionStoreCheck } from '../doctor/session-store.js';
 import type { Views } from '../http/views.js';
 import { wantsJson } from '../http/error-handler.js';
 
@@ -33,6 +34,7 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
     const checks = [
       ...(config.entra.credential.kind === 'secret' ? [secretCheck(config.entra.clientSecret)] : []),
       ...deploymentChecks({ BASE_URL: config.baseUrl }, config),
+      await sessionStoreCheck(config, deps.timeoutMs ?? 5000),
       ...(await liveChecks(config, { timeoutMs: deps.timeoutMs ?? 5000 })),
     ];
     const byCode = failures.byCode().map((f) => ({
