@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 import { createOidcClient, type OidcClientOptions } from './auth/oidc-client.js';
 import { createMemoryTransactionStore, type TransactionStore } from './auth/login-transactions.js';
 import { createRedisTransactionStore } from './auth/redis-login-transactions.js';
+import { createRedisSignInFailureLog } from './auth/redis-signin-failures.js';
+import type { SignInFailureLog } from './auth/signin-failures.js';
 import { createMemoryRateCounter, createRedisRateCounter, type RateCounter } from './http/rate-limit.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createRedisConnection, type RedisConnection, type RedisConnectionOptions } from './redis/connection.js';
@@ -48,11 +50,13 @@ interface Stores {
   readonly backend: SessionBackend;
   readonly transactions: TransactionStore;
   readonly rateCounter: RateCounter;
+  /** Undefined: the app keeps them in this process's memory. */
+  readonly signInFailures: SignInFailureLog | undefined;
   readonly redis: RedisConnection | undefined;
   close(): Promise<void>;
 }
 
-/** SESSION_STORE decides where sessions, login transactions and rate-limit counters live. */
+/** SESSION_STORE decides where sessions, login transactions, rate-limit counters and sign-in failures live. */
 function createStores(config: Config, logger: Logger, metrics: Metrics, redisOptions: RedisConnectionOptions | undefined): Stores {
   if (config.store.kind === 'redis') {
     const { url, safeUrl, keyPrefix } = config.store;
@@ -63,6 +67,8 @@ function createStores(config: Config, logger: Logger, metrics: Metrics, redisOpt
       // Shared too: with several replicas the callback may reach another replica than the login did.
       transactions: createRedisTransactionStore(redis, keyPrefix, metrics.storeError),
       rateCounter: createRedisRateCounter(redis, keyPrefix, metrics.storeError),
+      // The admin status page of any replica lists the sign-in failures of all of them.
+      signInFailures: createRedisSignInFailureLog(redis, keyPrefix, { onError: metrics.storeError }),
       redis,
       close: () => redis.close(),
     };
@@ -79,6 +85,7 @@ function createStores(config: Config, logger: Logger, metrics: Metrics, redisOpt
     backend,
     transactions: createMemoryTransactionStore(),
     rateCounter,
+    signInFailures: undefined,
     redis: undefined,
     async close() {
       rateCounter.close();
@@ -105,6 +112,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
     backend: stores.backend,
     transactions: stores.transactions,
     rateCounter: stores.rateCounter,
+    ...(stores.signInFailures ? { signInFailures: stores.signInFailures } : {}),
     metrics,
     version: VERSION,
     emulatorBanner: options.emulatorBanner,

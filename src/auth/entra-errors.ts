@@ -126,6 +126,18 @@ export const ENTRA_ERROR_TABLE: readonly EntraErrorEntry[] = [
     steps: NEW_SECRET,
   },
   {
+    codes: ['700027'],
+    title: 'The certificate that signed the client assertion is not registered for the app',
+    fixer: 'admin',
+    cause: 'ENTRA_CLIENT_CERTIFICATE_PATH holds a certificate that was never uploaded to this app registration (or was deleted, or belongs to another app), so Entra cannot match its thumbprint (x5t#S256).',
+    steps: [
+      APP_REGISTRATION,
+      'Open Certificates & secrets > Certificates and compare the Thumbprint column with the certificate in ENTRA_CLIENT_CERTIFICATE_PATH (`openssl x509 -in <file> -noout -fingerprint -sha1`).',
+      'Upload the certificate (the .crt, public part only) with Upload certificate, or point ENTRA_CLIENT_CERTIFICATE_PATH at the one that is listed.',
+      'Restart iLOGON_MHA sign-in and run `npm run doctor` (in the container: `node dist/doctor.js`) to confirm.',
+    ],
+  },
+  {
     codes: ['7000222'],
     title: 'The client secret has expired',
     fixer: 'admin',

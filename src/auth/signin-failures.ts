@@ -1,7 +1,9 @@
 /**
- * The last sign-in failures of this process, for the admin status page ("what are users running into?").
- * Bounded, in memory, per process: the durable record is the `signin.failure` log event, written at the
- * same place (the error handler) so the two never disagree.
+ * The last sign-in failures, for the admin status page ("what are users running into?"). Two kinds: in
+ * memory per process (this file), or in Redis shared by every replica (redis-signin-failures.ts, chosen
+ * with SESSION_STORE=redis). Bounded either way; the durable record is the `signin.failure` log event,
+ * written at the same place (the error handler) so the two never disagree. Only codes, times and request,
+ * trace and correlation ids are kept: nothing about the user, no token.
  */
 export interface SignInFailure {
   readonly at: string;
@@ -23,11 +25,25 @@ export interface FailureCount {
 }
 
 export interface SignInFailureLog {
+  /** Never throws and never delays the response: a store that is down loses the entry (the log keeps it). */
   record(failure: SignInFailure): void;
   /** Newest first. */
-  recent(limit?: number): readonly SignInFailure[];
-  /** Counts over everything recorded since start (not only the kept window), most frequent first. */
-  byCode(): readonly FailureCount[];
+  recent(limit?: number): readonly SignInFailure[] | Promise<readonly SignInFailure[]>;
+  /**
+   * Most frequent first. In memory: counts since start (not only the kept window). In Redis: counts over
+   * the kept window, which every replica shares.
+   */
+  byCode(): readonly FailureCount[] | Promise<readonly FailureCount[]>;
+}
+
+/** The key a failure is counted under: `AADSTS50105`, or our reason when Entra sent no code. */
+export function failureCode(failure: SignInFailure): string {
+  return failure.aadsts ? `AADSTS${failure.aadsts}` : failure.reason;
+}
+
+/** Counts, most frequent first, ties by the newest. */
+export function sortCounts(counts: ReadonlyMap<string, { count: number; last: SignInFailure }>): FailureCount[] {
+  return [...counts].map(([code, { count, last }]) => ({ code, count, last })).sort((a, b) => b.count - a.count || (a.last.at < b.last.at ? 1 : -1));
 }
 
 export function createSignInFailureLog(capacity = 100): SignInFailureLog {
@@ -37,7 +53,7 @@ export function createSignInFailureLog(capacity = 100): SignInFailureLog {
     record(failure) {
       kept.push(failure);
       if (kept.length > capacity) kept.shift();
-      const code = failure.aadsts ? `AADSTS${failure.aadsts}` : failure.reason;
+      const code = failureCode(failure);
       const entry = counts.get(code);
       // A code space an attacker could grow (our reasons are fixed; AADSTS numbers are parsed digits): cap it.
       if (!entry && counts.size >= 500) return;
@@ -47,7 +63,7 @@ export function createSignInFailureLog(capacity = 100): SignInFailureLog {
       return kept.slice(-limit).reverse();
     },
     byCode() {
-      return [...counts].map(([code, { count, last }]) => ({ code, count, last })).sort((a, b) => b.count - a.count || (a.last.at < b.last.at ? 1 : -1));
+      return sortCounts(counts);
     },
   };
 }

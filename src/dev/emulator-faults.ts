@@ -4,7 +4,8 @@
  *
  * - natural: what a wrong configuration causes by itself, no switch needed — an unknown tenant in the
  *   discovery path (AADSTS90002, in emulator.ts), an unknown client id (700016), a missing (7000218) or
- *   wrong (7000215) client secret, a redirect URI that is not registered (50011, shown on the emulator's own
+ *   wrong (7000215) client secret, a client assertion signed by a certificate that is not uploaded (700027) or
+ *   out of its time range (700024), a redirect URI that is not registered (50011, shown on the emulator's own
  *   page as Entra does: it never redirects to an unregistered URI), an unassigned user (50105, emulator.ts);
  * - injected through `emulator.faults`: an expired secret (7000222), any Entra error redirected back to the
  *   app from the authorization endpoint (consent required 65001, Conditional Access 53003...), a skewed
@@ -143,6 +144,15 @@ export function installProviderFaults(provider: Provider, ctx: FaultContext): vo
       const sentSecret = typeof params['client_secret'] === 'string' || /^basic /i.test(k.get('authorization'));
       if (!k.oidc.client) {
         answer(k, 400, entraErrorBody('unauthorized_client', 700016, `Application with identifier '${clientId ?? ''}' was not found in the directory '${ctx.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`));
+      } else if (typeof params['client_assertion'] === 'string') {
+        // A certificate or federated assertion: out of its time range is 700024, anything else (a thumbprint
+        // that is not uploaded, a signature by another key, a wrong aud) is 700027, as Entra answers.
+        const exp = assertionExpiry(params['client_assertion']);
+        if (exp !== undefined && exp * 1000 < Date.now()) {
+          answer(k, 401, entraErrorBody('invalid_client', 700024, 'Client assertion is not within its valid time range.'));
+        } else {
+          answer(k, 401, entraErrorBody('invalid_client', 700027, `The certificate with identifier used to sign the client assertion is not registered on application '${clientId ?? ''}', or the client assertion failed signature validation.`));
+        }
       } else if (!sentSecret) {
         answer(k, 401, entraErrorBody('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."));
       } else {
@@ -154,6 +164,15 @@ export function installProviderFaults(provider: Provider, ctx: FaultContext): vo
       answer(k, 401, entraErrorBody('invalid_client', 7000222, `The provided client secret keys for app '${clientId ?? ''}' are expired. Visit the Azure portal to create new keys for your app.`));
     }
   });
+}
+
+function assertionExpiry(assertion: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function answer(k: KoaContextWithOIDC, status: number, body: Record<string, unknown>): void {

@@ -16,6 +16,7 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import { exportJWK, generateKeyPair } from 'jose';
 import { createFaults, entraErrorBody, entraErrorPageCode, installFaultMiddleware, installProviderFaults, type EmulatorFaults } from './emulator-faults.js';
 import { createHostile, type Hostile } from './hostile.js';
+import { certificateJwk, certificateThumbprintCheck, installCredentialChecks, markAlias, uploadedCertificate, type UploadedCertificate } from './emulator-credentials.js';
 
 export const EMULATOR_TENANT_ID = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
 export const EMULATOR_CLIENT_ID = '0c6b8f3e-2d4a-4e9b-8f7c-1a2b3c4d5e6f';
@@ -94,6 +95,8 @@ export const DEFAULT_USERS: readonly EmulatorUser[] = [
 export interface EmulatorClient {
   readonly client_id: string;
   readonly client_secret: string;
+  /** More valid secrets at start (Entra allows several per app: the overlap of a rotation). */
+  readonly additional_client_secrets?: readonly string[];
   readonly redirect_uris: readonly string[];
   readonly post_logout_redirect_uris: readonly string[];
   /**
@@ -102,6 +105,11 @@ export interface EmulatorClient {
    */
   readonly token_endpoint_auth_method?: 'client_secret_post' | 'private_key_jwt';
   readonly jwks?: { readonly keys: readonly Record<string, unknown>[] };
+  /**
+   * PEM certificates uploaded to the app registration: their keys join `jwks`, and an assertion whose
+   * `x5t#S256`/`x5t` header names none of them (or that another key signed) is refused with AADSTS700027.
+   */
+  readonly certificates?: readonly string[];
   /** Entra's "Front-channel logout URL": loaded in a hidden iframe with `?sid=` when the user signs out. */
   readonly frontchannel_logout_uri?: string;
 }
@@ -127,6 +135,11 @@ export interface Emulator {
   graphAvailable: boolean;
   /** What an admin answers on the admin-consent page (`/{tenant}/v2.0/adminconsent`). */
   adminConsent: 'grant' | 'deny';
+  /**
+   * The valid client secrets of each app, live: add the new secret, move the app to it, delete the old
+   * one (a rotation); a token request with a deleted secret gets AADSTS7000215.
+   */
+  readonly clientSecrets: Map<string, Set<string>>;
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
   readonly hits: Map<string, number>;
   /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
@@ -159,6 +172,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const frontchannelUris = new Map<string, string>();
   for (const client of options.clients) if (client.frontchannel_logout_uri) frontchannelUris.set(client.client_id, client.frontchannel_logout_uri);
 
+  const clientSecrets = new Map(options.clients.map((c) => [c.client_id, new Set([c.client_secret, ...(c.additional_client_secrets ?? [])])]));
+  const certificates = new Map<string, UploadedCertificate[]>(options.clients.map((c) => [c.client_id, (c.certificates ?? []).map(uploadedCertificate)]));
+
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 
@@ -172,7 +188,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code'],
       token_endpoint_auth_method: c.token_endpoint_auth_method ?? 'client_secret_post',
-      ...(c.jwks ? { jwks: { keys: c.jwks.keys.map((k) => ({ ...k })) } } : {}),
+      ...(c.jwks || c.certificates
+        ? { jwks: { keys: [...(c.jwks?.keys ?? []).map((k) => ({ ...k })), ...certificates.get(c.client_id)!.map(certificateJwk)] } }
+        : {}),
       id_token_signed_response_alg: 'RS256',
     })),
     jwks: { keys: [signingKey] },
@@ -256,6 +274,8 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
       },
       clientCredentials: { enabled: true },
     },
+    // Entra matches a certificate assertion to an uploaded certificate by its thumbprint header.
+    assertJwtClientAuthClaimsAndHeader: certificateThumbprintCheck(certificates) as unknown as Configuration['assertJwtClientAuthClaimsAndHeader'],
     pkce: { required: () => true },
     responseTypes: ['code'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256'] },
@@ -296,6 +316,7 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
   // Entra always puts `sid` in the id_token (front-channel logout needs it); oidc-provider only does
   // when back-channel logout is configured, so the emulator says yes for every client.
   (provider.Client.prototype as unknown as { includeSid(): boolean }).includeSid = () => true;
+  installCredentialChecks(provider, authorityHost, clientSecrets);
 
   // Entra's issuer depends on the tenant: `{host}/{tid}/v2.0` in each id_token, the literal template
   // `{host}/{tenantid}/v2.0` in organizations/common discovery. oidc-provider has one fixed issuer, so it
@@ -321,6 +342,7 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     available: true,
     graphAvailable: true,
     adminConsent: 'grant',
+    clientSecrets,
     hits: new Map(),
     faults: createFaults(),
     hostile: createHostile({ privateKey, kid: signingKey.kid }),
@@ -369,6 +391,8 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
         rewriteJsonBody(res, (body) => JSON.parse(JSON.stringify(body).split(`/${tenantId}/`).join(`/${alias}/`)));
       } else {
         req.url = `/${tenantId}${rest}`;
+        // A client assertion sent here names this alias's token endpoint as its aud (emulator-credentials.ts).
+        markAlias(req, alias);
         // An interaction started here resumes on the tenant path; remember it so its answer stays multi-tenant.
         const setHeader = res.setHeader.bind(res);
         res.setHeader = (name: string, value: number | string | readonly string[]) => {

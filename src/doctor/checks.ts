@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '../auth/entra-errors.js';
 import { tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
+import { sessionStoreCheck } from './session-store.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -83,6 +84,7 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
     return report(checks, undefined, options);
   }
   checks.push(...deploymentChecks(env, config));
+  checks.push(await sessionStoreCheck(config, options.timeoutMs ?? config.entra.httpTimeoutSeconds * 1000));
   checks.push(...(await liveChecks(config, options)));
   return report(checks, config, options);
 }
@@ -126,7 +128,10 @@ export function secretCheck(raw: string | undefined): Check {
   return { id: 'secret', title, status: 'ok', message: `${shape}, not a GUID (so not the Secret ID)` };
 }
 
-/** BASE_URL, TRUST_PROXY, the session store and the error-detail switch: what only this deployment knows. */
+/**
+ * BASE_URL, TRUST_PROXY and the error-detail switch: what only this deployment knows. The session store
+ * has its own (networked) check: session-store.ts.
+ */
 export function deploymentChecks(env: Env, config: Config): Check[] {
   const checks: Check[] = [];
   const rawBase = env['BASE_URL']?.trim();
@@ -180,18 +185,6 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
     const what = config.trustProxy === 0 ? 'no proxy in front (requests reach the app directly)' : `${config.trustProxy} proxy hop(s) trusted for the client address and scheme`;
     checks.push({ id: 'trust_proxy', title: 'TRUST_PROXY', status: 'ok', message: what });
   }
-
-  checks.push(
-    config.nodeEnv === 'production'
-      ? {
-          id: 'session_store',
-          title: 'Session store',
-          status: 'warning',
-          message: 'in-process memory: one replica only, and every session ends when the process restarts',
-          fix: ['Run a single replica, or use a shared session store when one is configured (see README, Production).'],
-        }
-      : { id: 'session_store', title: 'Session store', status: 'ok', message: 'in-process memory (fine for one replica)' },
-  );
 
   if (config.errorPages.showDetails && config.nodeEnv === 'production') {
     checks.push({

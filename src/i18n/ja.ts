@@ -150,6 +150,8 @@ export const ja: Catalogue = {
   'aadsts.7000215.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.7000222.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
   'aadsts.7000222.advice': '管理者に連絡し、下のコードをお伝えください。',
+  'aadsts.700027.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
+  'aadsts.700027.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.7000218.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
   'aadsts.7000218.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.700025.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',

@@ -6,6 +6,7 @@ import { requirePageAuth } from '../auth/require-auth.js';
 import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { redactedConfig, type Config } from '../config.js';
 import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
+import { sessionStoreCheck } from '../doctor/session-store.js';
 import type { Views } from '../http/views.js';
 import { wantsJson } from '../http/error-handler.js';
 
@@ -19,9 +20,10 @@ export interface AdminStatusDeps {
 }
 
 /**
- * `/mha/admin/status`, for users with the admin app role: the doctor's checks run live against Entra, the
- * sign-in failures of this process by code, the configuration without secrets, and versions. Gated here as
- * well as by the /mha/admin prefix gate, so mounting it elsewhere can never open it.
+ * `/mha/admin/status`, for users with the admin app role: the doctor's checks run live against Entra and
+ * the session store, the sign-in failures by code (of this process, or of every replica when they are kept
+ * in Redis), the configuration without secrets, and versions. Gated here as well as by the /mha/admin
+ * prefix gate, so mounting it elsewhere can never open it.
  */
 export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
   const { config, views, failures } = deps;
@@ -33,9 +35,10 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
     const checks = [
       ...(config.entra.credential.kind === 'secret' ? [secretCheck(config.entra.clientSecret)] : []),
       ...deploymentChecks({ BASE_URL: config.baseUrl }, config),
+      await sessionStoreCheck(config, deps.timeoutMs ?? 5000),
       ...(await liveChecks(config, { timeoutMs: deps.timeoutMs ?? 5000 })),
     ];
-    const byCode = failures.byCode().map((f) => ({
+    const byCode = (await failures.byCode()).map((f) => ({
       code: f.code,
       count: f.count,
       last: f.last,

@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as client from 'openid-client';
 import { clientAuthFor, parseClientCredential } from '../../src/auth/client-credential.js';
 import { parseConfig } from '../../src/config.js';
-import { EMULATOR_CLIENT_ID } from '../../src/dev/emulator.js';
+import { DEFAULT_USERS, EMULATOR_CLIENT_ID, FABRIKAM_TENANT_ID, OTHER_TENANT_USERS } from '../../src/dev/emulator.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness, type HarnessOptions } from '../support/harness.js';
 
@@ -36,9 +37,13 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-/** The emulator's app registration holds `good`'s public key (the uploaded certificate). */
-async function start(env: HarnessOptions['env']): Promise<Harness> {
-  h = await startHarness({ env: { ENTRA_CLIENT_SECRET: undefined, ...env }, client: { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [good.jwk] } } });
+/** The emulator's app registration holds `good` (the uploaded certificate: its key and thumbprint). */
+async function start(env: HarnessOptions['env'], options: Omit<HarnessOptions, 'env' | 'client'> = {}): Promise<Harness> {
+  h = await startHarness({
+    ...options,
+    env: { ENTRA_CLIENT_SECRET: undefined, ...env },
+    client: { token_endpoint_auth_method: 'private_key_jwt', certificates: [readFileSync(good.cert, 'utf8')] },
+  });
   return h;
 }
 
@@ -55,13 +60,34 @@ describe('certificate credential (private_key_jwt)', () => {
     expect(JSON.stringify(redactedConfig(h.config))).not.toContain('PRIVATE KEY');
   });
 
-  it('refuses the sign-in with a friendly page when the certificate is not the one uploaded to Entra', async () => {
+  it('refuses the sign-in with the AADSTS700027 page when the certificate is not the one uploaded to Entra', async () => {
     const h = await start({ ENTRA_CLIENT_CERTIFICATE_PATH: other.both });
     const { res } = await new Browser().signIn(`${h.baseUrl}/auth/login`, 'B.Simon');
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(await res.text()).not.toMatch(/at .*\.js:\d+/);
-    expect(h.logs.some((l) => l['event'] === 'signin.failure' && l['error'] === 'invalid_client')).toBe(true);
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    expect(page).toContain('AADSTS700027');
+    expect(page).not.toMatch(/at .*\.js:\d+/);
+    expect(page).not.toContain('PRIVATE KEY');
+    expect(h.logs.filter((l) => l['event'] === 'signin.failure')).toMatchObject([{ reason: 'entra_error', aadsts: '700027', error: 'invalid_client' }]);
+  });
+
+  it('is refused by the emulator, as by Entra, when x5t#S256 names a certificate that is not uploaded, even if the key matches', async () => {
+    const h = await start({ ENTRA_CLIENT_CERTIFICATE_PATH: good.both });
+    const problems: string[] = [];
+    const credential = parseClientCredential((n) => ({ ENTRA_CLIENT_CERTIFICATE_PATH: good.both })[n as 'ENTRA_CLIENT_CERTIFICATE_PATH'], problems)!;
+    const otherThumbprint = parseClientCredential((n) => ({ ENTRA_CLIENT_CERTIFICATE_PATH: other.both })[n as 'ENTRA_CLIENT_CERTIFICATE_PATH'], problems)!;
+    expect(problems).toEqual([]);
+    const tokenRequest = async (c: typeof credential) => {
+      const cfg = new client.Configuration(h.oidc.configuration().serverMetadata(), EMULATOR_CLIENT_ID, undefined, clientAuthFor(c, EMULATOR_CLIENT_ID));
+      client.allowInsecureRequests(cfg);
+      return client.clientCredentialsGrant(cfg, { scope: `${h.emulator.authorityHost}/.default` });
+    };
+    // Signed by the uploaded certificate's key, but the header names another certificate's thumbprint.
+    const forged = { ...credential, x5tS256: (otherThumbprint as typeof credential & { x5tS256: string }).x5tS256 } as typeof credential;
+    const refused = await tokenRequest(forged).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(client.ResponseBodyError);
+    expect((refused as client.ResponseBodyError).cause).toMatchObject({ error: 'invalid_client', error_codes: [700027] });
+    expect((await tokenRequest(credential)).access_token).toEqual(expect.any(String));
   });
 
   it('puts x5t#S256 and x5t of the certificate in the assertion header, aud = token endpoint', () => {
@@ -105,6 +131,32 @@ describe('certificate credential (private_key_jwt)', () => {
       expect(error?.message).toMatch(message);
       expect(error?.message).not.toContain('PRIVATE KEY');
     }
+  });
+});
+
+describe('certificate credential with multi-tenant (ENTRA_TENANT_ID=organizations)', () => {
+  const multiTenant = (path: string) => ({ ENTRA_CLIENT_CERTIFICATE_PATH: path, ENTRA_TENANT_ID: 'organizations', ENTRA_ALLOWED_TENANTS: FABRIKAM_TENANT_ID });
+
+  it('signs in a user of an allowed tenant; the assertion\'s aud is the organizations token endpoint', async () => {
+    const h = await start(multiTenant(good.both), { users: [...DEFAULT_USERS, ...OTHER_TENANT_USERS] });
+    const tokenEndpoint = h.oidc.configuration().serverMetadata().token_endpoint!;
+    expect(tokenEndpoint).toBe(`${h.emulator.authorityHost}/organizations/oauth2/v2.0/token`);
+    const browser = new Browser();
+    const { res } = await browser.signIn(`${h.baseUrl}/auth/login`, 'F.Fabrikam');
+    expect(res.status).toBe(200);
+    expect(h.emulator.hits.get('/organizations/oauth2/v2.0/token')).toBe(1);
+    const me = await browser.request(`${h.baseUrl}/api/me`, { headers: { accept: 'application/json' } });
+    expect(await me.json()).toMatchObject({ tid: FABRIKAM_TENANT_ID });
+  });
+
+  it('refuses a certificate that is not uploaded with the AADSTS700027 page', async () => {
+    const h = await start(multiTenant(other.both), { users: [...DEFAULT_USERS, ...OTHER_TENANT_USERS] });
+    const browser = new Browser();
+    const { res } = await browser.signIn(`${h.baseUrl}/auth/login`, 'F.Fabrikam');
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('AADSTS700027');
+    expect(h.logs.filter((l) => l['event'] === 'signin.failure')).toMatchObject([{ aadsts: '700027', error: 'invalid_client' }]);
+    expect((await browser.request(`${h.baseUrl}/api/me`, { headers: { accept: 'application/json' } })).status).toBe(401);
   });
 });
 

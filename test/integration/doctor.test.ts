@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Env } from '../../src/config.js';
 import { clientCredentialsCheck, runDoctor, type Check, type DoctorReport } from '../../src/doctor/checks.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
+import { freePort, SHARED_REDIS_URL, uniquePrefix } from '../support/ops.js';
 
 // The app is not started: the doctor needs only the authority. Its redirect URI is registered as this origin.
 const BASE_URL = 'http://127.0.0.1:39999';
@@ -163,6 +164,50 @@ describe('the doctor without a working authority', () => {
   });
 });
 
+describe('the session store (SESSION_STORE=redis)', () => {
+  const redisEnv = (url: string): Env => ({ ...env, SESSION_STORE: 'redis', REDIS_URL: url, REDIS_KEY_PREFIX: uniquePrefix() });
+
+  it('pings a reachable Redis and reports its version', async () => {
+    const report = await runDoctor(redisEnv(SHARED_REDIS_URL));
+    expect(check(report, 'session_store')).toMatchObject({ status: 'ok', title: 'Session store' });
+    expect(check(report, 'session_store').message).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:6379\/0 answered PING \(Redis \d+\.\d+\.\d+\)/);
+    expect(report.ok).toBe(true);
+  });
+
+  it('is a problem with the fix when nothing listens on the port', async () => {
+    const port = await freePort();
+    const report = await runDoctor(redisEnv(`redis://127.0.0.1:${port}/0`), { timeoutMs: 2000 });
+    expect(check(report, 'session_store')).toMatchObject({ status: 'problem', message: `Redis at redis://127.0.0.1:${port}/0: connection refused` });
+    expect(check(report, 'session_store').fix![0]).toContain(`now redis://127.0.0.1:${port}/0`);
+    expect(report.ok).toBe(false);
+  });
+
+  it('says the credentials were refused, and never prints the password', async () => {
+    const password = 'pa55-word.that-must-not-leak';
+    const report = await runDoctor(redisEnv(`redis://mha-user:${password}@127.0.0.1:6379/0`), { timeoutMs: 2000 });
+    expect(check(report, 'session_store').status).toBe('problem');
+    expect(check(report, 'session_store').message).toMatch(/refused the credentials in REDIS_URL \(WRONGPASS/);
+    expect(check(report, 'session_store').fix![0]).toContain('redis://:PASSWORD@host:6379/0');
+    expect(JSON.stringify(report)).not.toContain(password);
+  });
+
+  it('gives up on a server that accepts the connection and never answers, within the timeout', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const report = await runDoctor(redisEnv(`redis://127.0.0.1:${(silent.address() as { port: number }).port}/0`), { timeoutMs: 300 });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(check(report, 'session_store')).toMatchObject({ status: 'problem' });
+      expect(check(report, 'session_store').message).toContain('no answer within 0.3 s');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+});
+
 describe('configuration checks', () => {
   it('names each bad variable, and says a GUID secret is the Secret ID without printing it', async () => {
     const secretId = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
@@ -229,6 +274,16 @@ describe('node dist/doctor.js', () => {
     expect(stdout).toContain(`Redirect URI               ${BASE_URL}/auth/callback`);
     expect(stdout).toMatch(/Result: 1 problem/);
     expect(stdout).not.toContain(secret);
+  });
+
+  it('exits 1 with the session store check in --json when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const { code, stdout } = await run(['--json', '--timeout', '2'], { ...env, SESSION_STORE: 'redis', REDIS_URL: `redis://:hunter2-secret@127.0.0.1:${port}/0` });
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as DoctorReport;
+    expect(report.checks.find((c) => c.id === 'session_store')).toMatchObject({ title: 'Session store', status: 'problem', message: `Redis at redis://:***@127.0.0.1:${port}/0: connection refused` });
+    expect(report.config).toMatchObject({ sessionStore: { kind: 'redis', url: `redis://:***@127.0.0.1:${port}/0` } });
+    expect(stdout).not.toContain('hunter2-secret');
   });
 
   it('exits 1 on a configuration problem and 2 on an unknown option', async () => {

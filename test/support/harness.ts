@@ -36,7 +36,7 @@ export interface HarnessOptions {
   /** The origin registered in Entra when it differs from BASE_URL (a redirect URI mismatch, AADSTS50011). */
   readonly registeredBaseUrl?: string;
   /** Changes to the app registration in the emulator (e.g. a certificate: private_key_jwt with jwks). */
-  readonly client?: Partial<Pick<EmulatorClient, 'token_endpoint_auth_method' | 'jwks'>>;
+  readonly client?: Partial<Pick<EmulatorClient, 'token_endpoint_auth_method' | 'jwks' | 'certificates'>>;
   /**
    * Host name in BASE_URL (the app still listens on 127.0.0.1). Browser tests use `localhost` so the app and
    * the emulator (127.0.0.1) are different sites, as the app and login.microsoftonline.com are.

@@ -6,6 +6,8 @@ import { CATALOGUES, LOCALES } from '../../src/i18n/i18n.js';
 const ISSUE_CODES = [
   '50011', '500113', '9002325', '700016', '90002', '50194', '7000215', '7000222', '7000218', '700025', '700054', '50105',
   '65001', '90094', '50020', '50034', '70011', '501481', '54005', '50058', '50076', '50079', '53003', '53000', '50126',
+  // Issue 4's certificate credential: a certificate that is not uploaded to the app registration.
+  '700027',
 ];
 
 describe('the AADSTS code table', () => {
