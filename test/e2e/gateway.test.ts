@@ -61,6 +61,8 @@ describe('gateway mode in a real browser', () => {
     const headers = await landed.allHeaders();
     expect(headers['content-security-policy']).toBeUndefined();
     expect(headers['content-security-policy-report-only']).toBeUndefined();
+    // Its own headers are kept: our Cache-Control: no-store is only the default for a backend that sets none.
+    expect(headers['cache-control']).toBe('private, no-cache');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('iLOGON_MHA backend');
 
     // The identity the backend received, as its page shows it: ours, not the browser's.

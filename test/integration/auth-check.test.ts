@@ -125,6 +125,10 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     expect(login.status).toBe(302);
     expect(login.headers.get('location')!.startsWith(`${h.emulator.authorityHost}/${h.emulator.tenantId}/oauth2/v2.0/authorize?`)).toBe(true);
     expect((await fetch(`${nginx.url}/assets/styles.css`)).status).toBe(200);
+    // So are the language links our pages carry (signed out too).
+    const lang = await fetch(`${nginx.url}/lang/ja?returnTo=/mha/`, { redirect: 'manual' });
+    expect(lang.status).toBe(303);
+    expect(lang.headers.getSetCookie().join()).toMatch(/=ja;/);
     // /auth/check is internal: a client cannot ask it through nginx.
     expect((await fetch(`${nginx.url}/auth/check`)).status).toBe(404);
     expect(up.received.length).toBe(before);

@@ -96,6 +96,8 @@ export async function startUpstream(): Promise<Upstream> {
         return;
       case '/mha/':
         res.setHeader('content-type', 'text/html; charset=utf-8');
+        // Its own caching policy, which the gateway must pass on (no-cache: never served stale after sign-out).
+        res.setHeader('cache-control', 'private, no-cache');
         res.end(identityPage(req.headers));
         return;
       case '/mha/page':
