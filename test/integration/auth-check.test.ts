@@ -115,11 +115,22 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     await up?.close();
   });
 
-  it('sends a signed-out visitor to sign-in and never reaches the backend', async () => {
+  it('sends a signed-out visitor to sign-in, through nginx to this server, and never reaches the backend', async () => {
     const before = up.received.length;
     const res = await fetch(`${nginx.url}/mha/echo?x=1`, { redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe(`${h.baseUrl}/auth/login?returnTo=/mha/echo?x=1`);
+    expect(res.headers.get('location')).toBe(`${nginx.url}/auth/login?returnTo=/mha/echo?x=1`);
+    // The README's `location ~ ^/(auth|assets)/` serves sign-in from this server on nginx's host.
+    const login = await fetch(res.headers.get('location')!, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    expect(login.headers.get('location')!.startsWith(`${h.emulator.authorityHost}/${h.emulator.tenantId}/oauth2/v2.0/authorize?`)).toBe(true);
+    expect((await fetch(`${nginx.url}/assets/styles.css`)).status).toBe(200);
+    // So are the language links our pages carry (signed out too).
+    const lang = await fetch(`${nginx.url}/lang/ja?returnTo=/mha/`, { redirect: 'manual' });
+    expect(lang.status).toBe(303);
+    expect(lang.headers.getSetCookie().join()).toMatch(/=ja;/);
+    // /auth/check is internal: a client cannot ask it through nginx.
+    expect((await fetch(`${nginx.url}/auth/check`)).status).toBe(404);
     expect(up.received.length).toBe(before);
   });
 
@@ -128,7 +139,14 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     await browser.signIn(`${h.baseUrl}/auth/login`);
     // Cookies are per host, not port: the jar sends the session cookie to nginx on the same host.
     const res = await browser.request(`${nginx.url}/mha/echo`, {
-      headers: { accept: 'application/json', 'X-MS-CLIENT-PRINCIPAL-ID': 'attacker', 'X-Forwarded-User': 'admin', 'X-MS-TOKEN-AAD-ID-TOKEN': 'forged' },
+      headers: {
+        accept: 'application/json',
+        'X-MS-CLIENT-PRINCIPAL-ID': 'attacker',
+        'X-Forwarded-User': 'admin',
+        'X-MS-TOKEN-AAD-ID-TOKEN': 'forged',
+        // What CGI/PHP would read as X-MS-CLIENT-PRINCIPAL-NAME: nginx drops names with underscores by default.
+        X_MS_CLIENT_PRINCIPAL_NAME: 'attacker',
+      },
     });
     expect(res.status).toBe(200);
     const { headers } = (await res.json()) as { headers: Record<string, string> };
@@ -136,6 +154,8 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     expect(headers['x-ms-client-principal-id']).toBe(user.oid);
     expect(headers['x-forwarded-user']).toBe(user.oid);
     expect(headers['x-ms-token-aad-id-token']).toBeUndefined();
+    expect(headers['x_ms_client_principal_name']).toBeUndefined();
+    expect(JSON.stringify(headers)).not.toContain('attacker');
     const principal = JSON.parse(Buffer.from(headers['x-ms-client-principal']!, 'base64').toString('utf8')) as { auth_typ: string };
     expect(principal.auth_typ).toBe('aad');
   });

@@ -180,6 +180,23 @@ describe('nginx terminating TLS in front of two replicas (deploy/nginx, docker-c
     expect([...a.logs, ...b.logs].some((l) => l['reqId'] === id)).toBe(true);
   });
 
+  it("does not let a client's own X-Forwarded-For change the address the app counts (README \"Behind a proxy\")", async () => {
+    const trusting = fetchTrusting(cert);
+    const res = await trusting(`${base}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(res.status).toBe(302);
+    // The sign-in rate limit is keyed by the client address the app believed (TRUST_PROXY=1).
+    const redis = await redisClient(SHARED_REDIS_URL);
+    try {
+      const keys: string[] = [];
+      for await (const batch of redis.scanIterator({ MATCH: `${prefix}rl:auth:*` })) keys.push(...batch);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.join()).not.toContain('203.0.113.9');
+      expect(keys).toContain(`${prefix}rl:auth:127.0.0.1`);
+    } finally {
+      redis.destroy();
+    }
+  });
+
   it('keeps serving through the other replica when one stops', async () => {
     const user = browser();
     await user.signIn(`${base}/auth/login`);

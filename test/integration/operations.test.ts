@@ -97,6 +97,9 @@ describe('metrics', () => {
     expect(sample(text, 'oidc_jwks_fetches_total')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'sessions_active')).toBe(1);
     expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
   });
 
   it('serves /metrics only on METRICS_PORT when it is set', async () => {
@@ -124,6 +127,11 @@ describe('request bounds and timeouts', () => {
       body: `_csrf=${'a'.repeat(10 * 1024)}`,
     });
     expect(body.status).toBe(413);
+  });
+
+  it('listens with the documented server timeouts: headers 20 s, whole request 30 s, keep-alive 65 s (README "Abuse limits")', async () => {
+    const { server } = (await replica()).running;
+    expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([20_000, 30_000, 65_000]);
   });
 
   it('closes a connection whose headers arrive too slowly', async () => {

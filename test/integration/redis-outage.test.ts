@@ -84,7 +84,11 @@ describe('Redis outage', () => {
 
     const ready = await fetch(`${baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks: Record<string, string> }).checks['sessionStore']).toMatch(/^unreachable/);
+    // The body README "Health probes" shows.
+    const readiness = (await ready.json()) as { status: string; checks: Record<string, string> };
+    expect(readiness.status).toBe('not ready');
+    expect(readiness.checks['discovery']).toBe('ok');
+    expect(readiness.checks['sessionStore']).toMatch(/^unreachable: /);
     expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
     expect(await metric('session_store_errors_total')).toBeGreaterThan(errorsBefore);
 

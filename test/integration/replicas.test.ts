@@ -113,6 +113,28 @@ describe('sessions shared through Redis across replicas', () => {
     expect((await other.request(`${b.url}/api/me`, { headers: json })).status).toBe(200);
   });
 
+  it('keeps only the documented keys under REDIS_KEY_PREFIX, each with a TTL (README "Redis")', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    // A sign-in left half-way (the user closed the tab at Entra): its transaction must expire by itself.
+    expect((await fetch(`${b.url}/auth/login`, { redirect: 'manual' })).status).toBe(302);
+    const kinds = new Set<string>();
+    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*` })) {
+      for (const key of keys) {
+        // The rate-limit test below runs its replicas under a prefix of its own, inside ours.
+        const rest = key.slice(prefix.length).replace(/^rl2:/, '');
+        kinds.add(/^(sess|sid|tx|rl:auth):/.exec(rest)?.[1] ?? rest);
+        expect(await redis.pTTL(key), `${key} has a TTL`).toBeGreaterThan(0);
+      }
+    }
+    expect([...kinds].sort()).toEqual(['rl:auth', 'sess', 'sid', 'tx']);
+    const tx = await (async () => {
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}tx:*` })) if (keys[0]) return keys[0];
+      return undefined;
+    })();
+    expect(await redis.pTTL(tx!)).toBeLessThanOrEqual(10 * 60_000);
+  });
+
   it('shares the sign-in rate limit between replicas', async () => {
     const limited = await startReplica({ ...env, REDIS_KEY_PREFIX: `${prefix}rl2:`, RATE_LIMIT_AUTH_MAX: '3' });
     const limitedB = await startReplica({ ...env, REDIS_KEY_PREFIX: `${prefix}rl2:`, RATE_LIMIT_AUTH_MAX: '3' });

@@ -1,12 +1,13 @@
 /**
- * A real nginx in front of a backend, gated by this app's GET /auth/check through `auth_request`: the
- * deployment the README's "Gateway mode" nginx snippet describes. Started per test file on a free
+ * A real nginx in front of a backend, gated by this app's GET /auth/check through `auth_request`: the README's
+ * "Gateway mode" nginx snippet, read from README.md, inside a server block. Started per test file on a free
  * loopback port, with everything (config, pid, temp files) in a temporary directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readmeSnippet } from './readme.js';
 import { closedPort } from './upstream.js';
 
 export interface Nginx {
@@ -17,48 +18,21 @@ export interface Nginx {
 
 export const NGINX_PATH = process.env['NGINX_PATH'] ?? '/usr/sbin/nginx';
 
-/** The location blocks from the README, with the app and backend addresses filled in. */
+/** Where the README's snippet sends traffic; the tests put the real addresses in their place. */
+export const README_BACKEND = 'http://mha-backend:8080';
+export const README_SIGNIN = 'http://mha-signin:3000';
+export const README_AUTH_CHECK_HEADING = 'With nginx or Traefik in front instead (`/auth/check`)';
+
+/**
+ * The location blocks of the README's nginx snippet, read from README.md itself (not a copy), with the app
+ * and backend addresses filled in: the tests run exactly what operators copy.
+ */
 export function nginxSite(appUrl: string, upstreamUrl: string): string {
-  return `
-    location / {
-      auth_request /auth/check;
-      # Identity from the auth response; proxy_set_header replaces whatever the client sent under these names.
-      auth_request_set $ms_principal      $upstream_http_x_ms_client_principal;
-      auth_request_set $ms_principal_id   $upstream_http_x_ms_client_principal_id;
-      auth_request_set $ms_principal_name $upstream_http_x_ms_client_principal_name;
-      auth_request_set $ms_principal_idp  $upstream_http_x_ms_client_principal_idp;
-      auth_request_set $fwd_user          $upstream_http_x_forwarded_user;
-      auth_request_set $fwd_email         $upstream_http_x_forwarded_email;
-      auth_request_set $fwd_groups        $upstream_http_x_forwarded_groups;
-      auth_request_set $fwd_username      $upstream_http_x_forwarded_preferred_username;
-      auth_request_set $mha_identity      $upstream_http_x_mha_identity;
-      proxy_set_header X-MS-CLIENT-PRINCIPAL      $ms_principal;
-      proxy_set_header X-MS-CLIENT-PRINCIPAL-ID   $ms_principal_id;
-      proxy_set_header X-MS-CLIENT-PRINCIPAL-NAME $ms_principal_name;
-      proxy_set_header X-MS-CLIENT-PRINCIPAL-IDP  $ms_principal_idp;
-      proxy_set_header X-Forwarded-User           $fwd_user;
-      proxy_set_header X-Forwarded-Email          $fwd_email;
-      proxy_set_header X-Forwarded-Groups         $fwd_groups;
-      proxy_set_header X-Forwarded-Preferred-Username $fwd_username;
-      proxy_set_header X-MHA-Identity             $mha_identity;
-      proxy_set_header X-MS-TOKEN-AAD-ID-TOKEN     "";
-      proxy_set_header X-MS-TOKEN-AAD-ACCESS-TOKEN "";
-      # Once per touch interval /auth/check refreshes the idle clock and sends the renewed cookie.
-      auth_request_set $auth_cookie $upstream_http_set_cookie;
-      add_header Set-Cookie $auth_cookie;
-      error_page 401 = @signin;
-      proxy_pass ${upstreamUrl};
-    }
-    location = /auth/check {
-      internal;
-      proxy_pass ${appUrl};
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-    }
-    location @signin {
-      return 302 ${appUrl}/auth/login?returnTo=$request_uri;
-    }`;
+  const snippet = readmeSnippet(README_AUTH_CHECK_HEADING, 'nginx');
+  for (const placeholder of [README_BACKEND, README_SIGNIN]) {
+    if (!snippet.includes(placeholder)) throw new Error(`README nginx snippet no longer names ${placeholder}: update test/support/nginx.ts`);
+  }
+  return snippet.replaceAll(README_BACKEND, upstreamUrl).replaceAll(README_SIGNIN, appUrl);
 }
 
 export async function startNginx(appUrl: string, upstreamUrl: string): Promise<Nginx> {

@@ -58,6 +58,10 @@ export interface OwnRedis {
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and commands get no answer, as in a hung Redis. */
+  pause(): void;
+  /** Lets a paused server answer again (SIGCONT). */
+  resume(): void;
   /** Calls per command name since the last resetStats (INFO commandstats). */
   commandStats(): Promise<Record<string, number>>;
   resetStats(): Promise<void>;
@@ -105,6 +109,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     url,
     stop,
     start: run,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async commandStats() {
       const info = await admin((c) => c.info('commandstats'));
       const stats: Record<string, number> = {};

@@ -1,6 +1,7 @@
 /**
  * A real backend for gateway tests: an HTTP server on loopback that echoes what it received, streams large
- * bodies both ways, redirects, stalls, sets cookies, and a websocket echo (the `ws` package) on the same port.
+ * bodies both ways, redirects, stalls, sets cookies, serves a home page at /mha/ showing the identity it received
+ * (for the browser e2e), and a websocket echo (the `ws` package) on the same port.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -93,6 +94,12 @@ export async function startUpstream(): Promise<Upstream> {
         res.setHeader('set-cookie', ['mha.sid=planted-by-upstream; Path=/', 'app=1; Path=/mha']);
         res.end('ok');
         return;
+      case '/mha/':
+        res.setHeader('content-type', 'text/html; charset=utf-8');
+        // Its own caching policy, which the gateway must pass on (no-cache: never served stale after sign-out).
+        res.setHeader('cache-control', 'private, no-cache');
+        res.end(identityPage(req.headers));
+        return;
       case '/mha/page':
         res.setHeader('content-type', 'text/html; charset=utf-8');
         res.end('<!doctype html><title>Upstream</title><h1>Served by the iLOGON_MHA backend</h1><script>document.title="inline"</script>');
@@ -123,6 +130,46 @@ export async function startUpstream(): Promise<Upstream> {
     },
   });
   return upstream;
+}
+
+/** The identity headers the upstream's home page shows, in this order. */
+export const SHOWN_HEADERS = [
+  'x-ms-client-principal-name',
+  'x-ms-client-principal-id',
+  'x-ms-client-principal-idp',
+  'x-forwarded-user',
+  'x-forwarded-email',
+] as const;
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The backend's home page (/mha/), as a backend written for App Service authentication would render it: who
+ * is signed in, from the headers it received; a link to our sign-out page; and an inline script (a policy
+ * like ours would block it) that opens a websocket to /mha/ws and shows what the echo answered.
+ */
+function identityPage(headers: IncomingMessage['headers']): string {
+  const rows = SHOWN_HEADERS.map((name) => `<tr><th scope="row">${name}</th><td data-header="${name}">${escapeHtml(String(headers[name] ?? ''))}</td></tr>`);
+  return `<!doctype html><html lang="en"><title>iLOGON_MHA backend</title>
+<h1>iLOGON_MHA backend</h1>
+<table aria-label="Identity received">${rows.join('')}</table>
+<p id="ws" role="status">websocket: connecting</p>
+<p><a href="/auth/logout">Sign out</a></p>
+<script>
+  const out = document.getElementById('ws');
+  const ws = new WebSocket(location.href.replace(/^http/, 'ws') + 'ws');
+  ws.onmessage = (e) => {
+    if (!out.dataset.name) {
+      // The echo's greeting: the headers the websocket handshake reached the backend with.
+      out.dataset.name = JSON.parse(e.data).headers['x-ms-client-principal-name'] || 'none';
+      ws.send('ping from the page');
+    } else {
+      out.textContent = 'websocket echo: ' + e.data;
+    }
+  };
+  ws.onerror = () => { out.textContent = 'websocket failed'; };
+</script>
+</html>`;
 }
 
 /** A loopback port with nothing listening on it (the upstream is down). */

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { DEFAULT_USERS, type EmulatorUser } from '../../src/dev/emulator.js';
+import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
+import { Browser } from '../support/browser.js';
+import { appEnvFor, startHarness, type Harness } from '../support/harness.js';
+import { README_AUTH_CHECK_HEADING, README_SIGNIN } from '../support/nginx.js';
+import { readmeSnippet } from '../support/readme.js';
+
+// The README's proxy snippets against what GET /auth/check really answers. nginx's snippet also runs against a
+// real nginx (auth-check.test.ts); Traefik is not packaged for this machine, so its snippet is checked here:
+// the headers it copies and strips, and the cookie it hands back, compared with this server's behaviour.
+
+/** A user for whom /auth/check sends every header it can: email, groups, roles. */
+const EVERYTHING: EmulatorUser = {
+  username: 'E.Everything@contoso.com',
+  name: 'E.Everything',
+  oid: '1e2d3c4b-5a69-4788-9a0b-1c2d3e4f5a66',
+  email: 'E.Everything@contoso.com',
+  roles: ['MHA.Admin'],
+  groups: ['0a0b0c0d-0000-4000-8000-000000000001', '0a0b0c0d-0000-4000-8000-000000000002'],
+};
+
+const JWT_SECRET = 'snippet-test-identity-secret-0123456789abcdef';
+
+let h: Harness;
+/** Header names (lower case) of a signed-in 202 from /auth/check, identity ones and the rest. */
+let identity: string[];
+let others: string[];
+
+beforeAll(async () => {
+  h = await startHarness({ users: [...DEFAULT_USERS, EVERYTHING], env: { UPSTREAM_JWT_KEY: JWT_SECRET } });
+  const browser = new Browser();
+  await browser.signIn(`${h.baseUrl}/auth/login`, 'E.Everything');
+  // With the idle clock due, so the answer carries its Set-Cookie too.
+  h.advance(h.config.session.touchIntervalMs + 1000);
+  const res = await browser.request(`${h.baseUrl}/auth/check`);
+  expect(res.status).toBe(202);
+  const names = [...res.headers.keys()];
+  identity = names.filter(isIdentityHeader).sort();
+  others = names.filter((n) => !isIdentityHeader(n)).sort();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('the identity headers /auth/check sends (what the snippets must carry)', () => {
+  it('are the README header table: App Service, oauth2-proxy style and X-MHA-Identity', () => {
+    expect(identity).toEqual(
+      [
+        'x-forwarded-email',
+        'x-forwarded-groups',
+        'x-forwarded-preferred-username',
+        'x-forwarded-user',
+        'x-mha-identity',
+        'x-ms-client-principal',
+        'x-ms-client-principal-id',
+        'x-ms-client-principal-idp',
+        'x-ms-client-principal-name',
+      ].sort(),
+    );
+    expect(others).toContain('set-cookie');
+    expect(others).toContain('cache-control');
+  });
+});
+
+describe("README's nginx snippet (auth_request)", () => {
+  const nginx = readmeSnippet(README_AUTH_CHECK_HEADING, 'nginx');
+  const variables = new Map([...nginx.matchAll(/auth_request_set\s+\$(\w+)\s+\$upstream_http_(\w+);/g)].map((m) => [m[1]!, m[2]!.replace(/_/g, '-')]));
+  const proxySet = new Map([...nginx.matchAll(/proxy_set_header\s+([\w-]+)\s+(\S+);/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+
+  it('takes exactly the identity headers /auth/check sends from its answer, and the renewed cookie', () => {
+    const taken = [...variables.values()].filter((n) => n !== 'set-cookie').sort();
+    expect(taken).toEqual(identity);
+    expect([...variables.values()]).toContain('set-cookie');
+    expect(nginx).toMatch(/add_header\s+Set-Cookie\s+\$auth_cookie;/);
+  });
+
+  it('sets each of them on the proxied request from that answer, replacing what the client sent', () => {
+    for (const name of identity) {
+      const variable = [...variables].find(([, header]) => header === name)?.[0];
+      expect(proxySet.get(name), `proxy_set_header ${name}`).toBe(`$${variable}`);
+    }
+    // App Service's token headers, which we never send, are emptied (an empty value removes the header).
+    expect(proxySet.get('x-ms-token-aad-id-token')).toBe('""');
+    expect(proxySet.get('x-ms-token-aad-access-token')).toBe('""');
+  });
+});
+
+describe("README's Traefik snippet (forwardAuth)", () => {
+  const traefik = readmeSnippet(README_AUTH_CHECK_HEADING, 'yaml');
+  const field = (name: string) => new RegExp(`^\\s+${name}:\\s*(.+)$`, 'm').exec(traefik)?.[1]?.trim();
+  const pattern = JSON.parse(field('authResponseHeadersRegex') ?? 'null') as string;
+  // Traefik compiles it with Go's regexp; `(?i)` there is the `i` flag here, the rest is the common syntax.
+  if (!pattern.startsWith('(?i)')) throw new Error('the Traefik regex must be case-insensitive: header names are');
+  const regex = new RegExp(pattern.slice('(?i)'.length), 'i');
+  // Go keeps header names in canonical form (X-Ms-Client-Principal-Id); names with `_` are left as sent.
+  const canonical = (n: string) => n.replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+
+  it('asks /auth/check on this server', () => {
+    expect(JSON.parse(field('address') ?? 'null')).toBe(`${README_SIGNIN}/auth/check`);
+  });
+
+  it('copies exactly the identity headers /auth/check sends, and none of its other headers', () => {
+    for (const name of identity) expect(regex.test(canonical(name)), name).toBe(true);
+    for (const name of others) expect(regex.test(canonical(name)), name).toBe(false);
+  });
+
+  it('strips from the request every identity header name this server strips in gateway mode, and only those', () => {
+    // Traefik first removes every request header the regex matches, then copies the matching ones we sent:
+    // so a spoofed header is gone even when we send no value for it (no email, no groups, no token).
+    const names = [
+      'X-MS-CLIENT-PRINCIPAL', 'x-ms-client-principal-id', 'X-Ms-Client-Principal-Name', 'X-MS-CLIENT-PRINCIPAL-IDP',
+      'X-MS-CLIENT-PRINCIPAL-FUTURE', 'X-MS-TOKEN-AAD-ID-TOKEN', 'X-Ms-Token-Aad-Refresh-Token', 'X-MHA-Identity', 'X-Mha-Anything',
+      'X-Forwarded-User', 'X-Forwarded-Email', 'X-Forwarded-Groups', 'X-Forwarded-Preferred-Username', 'X-Forwarded-Access-Token',
+      'X-Auth-Request-User', 'X-Auth-Request-Email', 'Remote-User', 'X-Remote-User',
+      // CGI and PHP read these as the names above.
+      'X_MS_CLIENT_PRINCIPAL_ID', 'X_Forwarded_User', 'x_mha_identity', 'REMOTE_USER', 'X_AUTH_REQUEST_USER',
+      // Not identity: Traefik's own forwarding headers and everything else pass.
+      'X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Forwarded-Uri', 'X-Forwarded-Method', 'X-Forwarded-Port',
+      'X-Request-Id', 'Cookie', 'Authorization', 'Accept', 'X-Ms-Request-Id', 'X-Forwarded-Username', 'X-Remote-Addr',
+    ];
+    for (const name of names) expect(regex.test(name), name).toBe(isIdentityHeader(name));
+  });
+
+  it('hands the renewed session cookie back to the browser (the https BASE_URL cookie name)', () => {
+    const cookies = JSON.parse(field('addAuthCookiesToResponse') ?? 'null') as string[];
+    const production = parseConfig(appEnvFor(h.emulator, 'https://mha.example.com', { TRUST_PROXY: '1' }));
+    expect(cookies).toEqual([production.session.cookieName]);
+    expect(others).toContain('set-cookie');
+  });
+});
