@@ -11,6 +11,7 @@ import { enforceSessionLifetime, sessionMiddleware } from './session/session-mid
 import { sessionLayer } from './session/read-only-session.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
+import { compose, onlyUnder } from './http/compose.js';
 import { requestContext } from './http/request-context.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
@@ -72,35 +73,41 @@ export function createApp(deps: AppDeps): App {
 
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  app.use(metrics.httpMiddleware());
-  app.use(requestContext(logger));
-  app.use(closeConnectionsWhenShuttingDown(isShuttingDown));
-  app.use(boundRequestSize(config.http));
-  app.use(securityHeaders(config));
-  app.use(localeMiddleware(config));
+  // What every request gets, as one router layer (src/http/compose.ts says why).
+  app.use(
+    compose(
+      requestContext(logger, metrics.recordRequest),
+      closeConnectionsWhenShuttingDown(isShuttingDown),
+      boundRequestSize(config.http),
+      securityHeaders(config),
+      localeMiddleware(config),
+    ),
+  );
   // Static assets before the session: they never touch the session store.
   app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
-  app.use(createHealthRouter({ oidc, backend, isShuttingDown }));
+  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ oidc, backend, isShuttingDown })));
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
-  app.use(sessionLayer(config, backend, sessionMiddleware(config, backend), clock));
-  app.use(enforceSessionLifetime(config, clock));
-  app.use((req, res, next) => {
-    res.locals['user'] = req.session?.user;
-    res.locals['csrfToken'] = req.session?.csrf;
-    res.locals['version'] = deps.version;
-    res.locals['emulatorBanner'] = deps.emulatorBanner === true;
-    // Pages reflect who is signed in: no shared cache may keep them.
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
+  const { version } = deps;
+  const emulatorBanner = deps.emulatorBanner === true;
+  app.use(
+    compose(sessionLayer(config, backend, sessionMiddleware(config, backend), clock), enforceSessionLifetime(config, clock), (req, res, next) => {
+      res.locals['user'] = req.session?.user;
+      res.locals['csrfToken'] = req.session?.csrf;
+      res.locals['version'] = version;
+      res.locals['emulatorBanner'] = emulatorBanner;
+      // Pages reflect who is signed in: no shared cache may keep them.
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    }),
+  );
 
   // The gated paths first: they are most of the traffic, and their paths meet none of the routes below.
   // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
   const gateway = createGateway({ config, logger, backend, clock });
-  app.use(gateway.router);
-  app.use(createMhaRouter(views, config.authorization));
-  app.use(createAdminStatusRouter({ config, views, failures, version: deps.version }));
+  app.use(onlyUnder(['/auth/check', '/auth/identity-jwks.json', ...config.gateway.paths], gateway.router));
+  app.use(onlyUnder(['/mha', '/api'], createMhaRouter(views, config.authorization)));
+  app.use(onlyUnder(['/mha/admin/status'], createAdminStatusRouter({ config, views, failures, version })));
 
   app.get('/', (req, res) => {
     // Back from Entra's sign-out (and not signed in again since): confirm it, once.

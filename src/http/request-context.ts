@@ -16,7 +16,7 @@ declare module 'express-serve-static-core' {
  * request) and a child logger, and writes one access line when the response is done. Only the path is
  * logged: query strings carry authorization codes.
  */
-export function requestContext(logger: Logger) {
+export function requestContext(logger: Logger, onFinish?: (req: Request, res: Response, seconds: number) => void) {
   // The access line is built only from values we produce (method, path, status, timing, the validated
   // id): no header, query or body can reach it, so none of the redaction paths can ever match it. It
   // skips pino's redaction, whose wildcard paths (`*.code`, ...) otherwise cost as much as the rest of
@@ -33,9 +33,11 @@ export function requestContext(logger: Logger) {
     res.setHeader('X-Request-Id', id);
     res.locals['requestId'] = id;
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // One listener for the access line and the caller's observer (metrics): one timing, one closure.
+    res.once('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       accessLog.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      onFinish?.(req, res, ms / 1000);
     });
     next();
   };

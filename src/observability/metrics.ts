@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SignInError, type AppError } from '../errors.js';
 
@@ -8,8 +8,11 @@ import { SignInError, type AppError } from '../errors.js';
  */
 export interface Metrics {
   readonly registry: Registry;
-  /** Request count and latency by route template (never the raw path: unbounded label values). */
-  httpMiddleware(): (req: Request, res: Response, next: NextFunction) => void;
+  /**
+   * Request count and latency by route template (never the raw path: unbounded label values). Called once
+   * per finished response by the request context, which already times every request.
+   */
+  recordRequest(req: Request, res: Response, seconds: number): void;
   discovery(outcome: 'success' | 'failure'): void;
   jwksFetch(): void;
   storeError(operation: string): void;
@@ -92,24 +95,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
   return {
     registry,
-    httpMiddleware() {
-      return function recordRequest(req: Request, res: Response, next: NextFunction): void {
-        const started = process.hrtime.bigint();
-        res.on('finish', () => {
-          const series = seriesFor(req.method, routeOf(req, res), res.statusCode);
-          series.count.inc();
-          series.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          if (req.path === '/auth/callback') {
-            const error = res.locals['error'] as AppError | undefined;
-            if (error instanceof SignInError) {
-              signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: error.details['aadsts'] ?? '' });
-            } else if (!error && res.statusCode === 302) {
-              signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
-            }
-          }
-        });
-        next();
-      };
+    recordRequest(req, res, seconds) {
+      const bound = seriesFor(req.method, routeOf(req, res), res.statusCode);
+      bound.count.inc();
+      bound.duration.observe(seconds);
+      if (req.path === '/auth/callback') {
+        const error = res.locals['error'] as AppError | undefined;
+        if (error instanceof SignInError) {
+          signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: error.details['aadsts'] ?? '' });
+        } else if (!error && res.statusCode === 302) {
+          signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
+        }
+      }
     },
     discovery: (outcome) => discovery.inc({ outcome }),
     jwksFetch: () => jwks.inc(),

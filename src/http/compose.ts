@@ -1,0 +1,51 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+/**
+ * Why these exist: every `app.use` is a router layer, and Express 5 pays for each one on every request
+ * (a path match, a try/catch, the bookkeeping of `next`). On the gated path that came to more than all the
+ * product's own middleware together (bench/README). These keep each middleware its own module while the
+ * router sees one layer.
+ */
+
+/** Runs the handlers in order as one middleware; a throw or an error passed to next ends the chain as in Express. */
+export function compose(...handlers: readonly RequestHandler[]): RequestHandler {
+  return function composed(req: Request, res: Response, next: NextFunction): void {
+    let index = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        // Express's convention: next('route') / next('router') skip ahead; neither is used inside a composition.
+        next(err);
+        return;
+      }
+      const handler = handlers[index++];
+      if (!handler) {
+        next();
+        return;
+      }
+      try {
+        const result: unknown = handler(req, res, step);
+        if (result instanceof Promise) result.catch(next);
+      } catch (error) {
+        next(error);
+      }
+    };
+    step();
+  };
+}
+
+/**
+ * Enters `handler` (usually a Router of absolute paths) only for paths under one of the prefixes, matched
+ * as Express matches paths (case-insensitive, on segment boundaries); every other request passes by for the
+ * cost of a string comparison instead of a walk through the router's layers.
+ */
+export function onlyUnder(prefixes: readonly string[], handler: RequestHandler): RequestHandler {
+  const lower = prefixes.map((p) => p.toLowerCase());
+  return function underPrefix(req: Request, res: Response, next: NextFunction): void {
+    const path = req.path.toLowerCase();
+    if (lower.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) {
+      handler(req, res, next);
+      return;
+    }
+    next();
+  };
+}
