@@ -17,8 +17,11 @@ export type SessionLookup =
  * express-session's cookie is `s:<id>.<signature>` (URL-encoded), signed with the first session secret and
  * verified against every secret (rotation); we unsign it the same way with cookie-signature.
  */
-/** Enough for every session a busy instance serves at once; about 150 bytes each. */
-const VERIFIED_CACHE_SIZE = 10_000;
+/**
+ * The browsers active right now, not every session: a fixed bound (about 200 KB at most), so the cache
+ * never adds to what each stored session costs. A browser that fell out pays one HMAC and is back in.
+ */
+const VERIFIED_CACHE_SIZE = 1_000;
 
 export function createSessionReader(config: Config, store: Store, clock: () => number) {
   const { cookieName, secrets } = config.session;
