@@ -49,6 +49,10 @@ export function createSessionReader(config: Config, store: Store, clock: () => n
 
   return {
     sessionIdFrom,
+    /** How many verified cookie values are remembered (bounded; for tests and the bench). */
+    get verifiedCount() {
+      return verified.size;
+    },
     async read(cookieHeader: string | undefined): Promise<SessionLookup> {
       const id = sessionIdFrom(cookieHeader);
       if (id === undefined) return { state: 'none' };
