@@ -150,6 +150,11 @@ function toAppError(err: unknown): AppError {
 
 function describeCause(err: unknown): string | undefined {
   const cause = err instanceof Error ? (err.cause ?? undefined) : undefined;
-  if (cause instanceof Error) return `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}`;
-  return undefined;
+  if (!(cause instanceof Error)) return undefined;
+  // openid-client wraps oauth4webapi's precise reason ("unexpected JWT "alg" header parameter") in a generic
+  // "invalid response encountered": name the innermost reason too (library texts, never token contents).
+  let inner: unknown = cause.cause;
+  for (let depth = 0; depth < 3 && inner instanceof Error && inner.cause instanceof Error; depth++) inner = inner.cause;
+  const detail = inner instanceof Error && inner.message && inner.message !== cause.message ? ` (${inner.message})` : '';
+  return `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}${detail}`;
 }
