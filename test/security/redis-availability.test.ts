@@ -148,6 +148,8 @@ describe('Redis hung (SIGSTOP: connected, never answering)', () => {
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ checks: { sessionStore: expect.stringMatching(/^unreachable/) } });
     for (const answer of [page, api, adminApi, ready]) expect(answer.tookMs).toBeLessThan(ANSWER_BOUND_MS);
+    // The operator is told once, in words that say what is wrong.
+    expect(app.logs.filter((l) => l['component'] === 'redis' && String(l['msg']).startsWith('redis is connected but not answering'))).toHaveLength(1);
 
     // Liveness does no I/O: it answers at once while Redis hangs (a restart would not help, so it must not fail).
     const live = await ask(undefined, '/healthz');
@@ -172,5 +174,6 @@ describe('Redis hung (SIGSTOP: connected, never answering)', () => {
       expect(JSON.parse(theirs.body)).toMatchObject({ name: 'B.Simon' });
     }
     expect((await ask(simon, '/mha/')).status).toBe(200);
+    expect(app.logs.some((l) => l['component'] === 'redis' && l['msg'] === 'redis answers again')).toBe(true);
   });
 });
