@@ -335,6 +335,8 @@ export function parseConfig(env: Env): Config {
   const rateLimitWindow = parseInteger(value('RATE_LIMIT_WINDOW_SECONDS'), 60, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3600, problems);
   const shutdownTimeout = parseInteger(value('SHUTDOWN_TIMEOUT_SECONDS'), 10, 'SHUTDOWN_TIMEOUT_SECONDS', 1, 600, problems);
   const shutdownDelay = parseInteger(value('SHUTDOWN_DELAY_SECONDS'), 0, 'SHUTDOWN_DELAY_SECONDS', 0, 120, problems);
+  // Every call to Entra (discovery, JWKS, token, Graph) gives up after this; a hung endpoint costs a sign-in this long.
+  const entraTimeout = parseInteger(value('ENTRA_HTTP_TIMEOUT_SECONDS'), 10, 'ENTRA_HTTP_TIMEOUT_SECONDS', 1, 60, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -357,7 +359,7 @@ export function parseConfig(env: Env): Config {
       discoveryUrl: new URL(`${authority}/.well-known/openid-configuration`),
       allowInsecureHttp,
       scope: 'openid profile email',
-      httpTimeoutSeconds: 10,
+      httpTimeoutSeconds: entraTimeout,
       cloud,
       graphHost,
       multiTenant,

@@ -11,7 +11,7 @@ export function createRedisTransactionStore(connection: RedisConnection, keyPref
   const key = (state: string) => `${keyPrefix}tx:${state}`;
   const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
-      return await run();
+      return await connection.bounded(run());
     } catch (err) {
       onError(operation);
       throw new StoreUnavailableError(`transaction.${operation}`, { cause: err });

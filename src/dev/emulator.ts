@@ -362,11 +362,13 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     }
     next();
   });
+  // Under the tenant and under organizations/common (multi-tenant apps call the alias paths).
+  const endpoint = (rest: string) => [tenantId, ...MULTI_TENANT_ALIASES].map((t) => `/${t}${rest}`);
   app.use(
     emulator.hostile.middleware({
-      discovery: `/${tenantId}/v2.0/.well-known/openid-configuration`,
-      jwks: `/${tenantId}/discovery/v2.0/keys`,
-      token: `/${tenantId}/oauth2/v2.0/token`,
+      discovery: endpoint('/v2.0/.well-known/openid-configuration'),
+      jwks: endpoint('/discovery/v2.0/keys'),
+      token: endpoint('/oauth2/v2.0/token'),
     }),
   );
 

@@ -64,7 +64,7 @@ export interface Hostile {
   /** A token rule that re-signs the real id_token after `edit` changed its claims. */
   forgeIdToken(edit?: (claims: Json) => Json, options?: ForgeOptions): Rule;
   /** Express middleware mounted by the emulator in front of oidc-provider. */
-  middleware(paths: { discovery: string; jwks: string; token: string }): (req: Request, res: Response, next: NextFunction) => void;
+  middleware(paths: { discovery: readonly string[]; jwks: readonly string[]; token: readonly string[] }): (req: Request, res: Response, next: NextFunction) => void;
 }
 
 export function createHostile(current: SigningKey): Hostile {
@@ -130,11 +130,9 @@ export function createHostile(current: SigningKey): Hostile {
       };
     },
     middleware(paths) {
-      const byPath = new Map<string, keyof HostileRules>([
-        [paths.discovery, 'discovery'],
-        [paths.jwks, 'jwks'],
-        [paths.token, 'token'],
-      ]);
+      const byPath = new Map<string, keyof HostileRules>(
+        (['discovery', 'jwks', 'token'] as const).flatMap((which) => paths[which].map((path) => [path, which] as const)),
+      );
       return function hostileMode(req, res, next) {
         const which = byPath.get(req.path);
         const rule = which ? rules[which] : undefined;

@@ -70,7 +70,7 @@ export function createRedisRateCounter(connection: RedisConnection, keyPrefix: s
     async hit(key, windowMs) {
       const k = `${keyPrefix}rl:${key}`;
       try {
-        const [, count, pttl] = await connection.client.multi().set(k, '0', { PX: windowMs, NX: true }).incr(k).pTTL(k).exec();
+        const [, count, pttl] = await connection.bounded(connection.client.multi().set(k, '0', { PX: windowMs, NX: true }).incr(k).pTTL(k).exec());
         return { count: Number(count), resetMs: Number(pttl) > 0 ? Number(pttl) : windowMs };
       } catch (err) {
         onError('ratelimit');

@@ -9,6 +9,12 @@ export interface RedisConnection {
   readonly ready: boolean;
   /** Resolves after the first successful connection (tests, tooling); startup never waits for it. */
   whenReady(): Promise<void>;
+  /**
+   * `operation` (one Redis call) failing with RedisTimeoutError when Redis has not answered it within the
+   * command timeout. Every caller that waits on Redis goes through it: see RedisTimeoutError for why
+   * node-redis's own timeout is not enough.
+   */
+  bounded<T>(operation: Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -22,6 +28,17 @@ export interface RedisConnectionOptions {
 }
 
 /**
+ * Redis did not answer a command in time. node-redis's `commandOptions.timeout` only runs while a command
+ * waits to be written: once its bytes are on the socket it waits for the reply forever. A Redis that is
+ * hung but still connected (SIGSTOP, a frozen VM, a stalled fsync) accepts those bytes, so without this
+ * deadline every gated request would hang with it. The abandoned command stays in node-redis's reply queue:
+ * its late reply is matched to it and dropped, never handed to a later command.
+ */
+export class RedisTimeoutError extends Error {
+  override readonly name = 'RedisTimeoutError';
+}
+
+/**
  * One Redis client for the process. It never throws at start: when Redis is down the app still listens,
  * /readyz says why, gated requests answer 503, and the client reconnects with backoff by itself.
  * Commands fail fast while disconnected (no offline queue), so a request never waits for a reconnect.
@@ -29,6 +46,9 @@ export interface RedisConnectionOptions {
 export function createRedisConnection(url: string, safeUrl: string, logger: Logger, options: RedisConnectionOptions = {}): RedisConnection {
   const log = logger.child({ component: 'redis', url: safeUrl });
   const client = makeClient(url, options);
+  const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  // Logged once per stall, like connection errors below.
+  let stalled = false;
 
   let ready = false;
   let closing = false;
@@ -70,6 +90,31 @@ export function createRedisConnection(url: string, safeUrl: string, logger: Logg
       return ready;
     },
     whenReady: () => readyPromise,
+    bounded<T>(operation: Promise<T>): Promise<T> {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          if (!stalled && !closing) log.error({ timeoutMs: commandTimeoutMs }, 'redis is connected but not answering; requests fail until it does');
+          stalled = true;
+          reject(new RedisTimeoutError(`redis gave no answer within ${commandTimeoutMs} ms`));
+        }, commandTimeoutMs);
+        timer.unref();
+      });
+      // Settled after the deadline, or never: nobody waits for it any more, and a late rejection is not unhandled.
+      operation.catch(() => {});
+      return Promise.race([operation, deadline]).then(
+        (value) => {
+          clearTimeout(timer);
+          if (stalled) log.info('redis answers again');
+          stalled = false;
+          return value;
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          throw err;
+        },
+      );
+    },
     async close() {
       closing = true;
       if (client.isOpen) {
@@ -81,13 +126,16 @@ export function createRedisConnection(url: string, safeUrl: string, logger: Logg
   };
 }
 
+const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+
 function makeClient(url: string, options: RedisConnectionOptions) {
   const retryInitialMs = options.retryInitialMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5_000;
   return createClient({
     url,
     disableOfflineQueue: true,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 2_000 },
+    // Covers only the wait before a command is written (see RedisTimeoutError); bounded() covers the reply.
+    commandOptions: { timeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS },
     // Detects a silently dropped connection (NAT, failover) between requests.
     pingInterval: 10_000,
     socket: {

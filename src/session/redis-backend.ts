@@ -35,6 +35,16 @@ export class SharedSessionStore extends RedisStore {
       ttl: (sess: SessionData) => ttlSeconds(sess, options.absoluteTimeoutMs, now()),
     });
     this.report = options.onError ?? (() => {});
+    // Each call connect-redis makes gets the command deadline (a hung Redis must not hang the gate).
+    const raw = this.client;
+    this.client = {
+      ...raw,
+      get: (key) => connection.bounded(raw.get(key)),
+      set: (key, value, ttl) => connection.bounded(raw.set(key, value, ttl)),
+      del: (key) => connection.bounded(raw.del(key)),
+      expire: (key, ttl) => connection.bounded(raw.expire(key, ttl)),
+      mget: (keys) => connection.bounded(raw.mget(keys)),
+    };
   }
 
   override get(sid: string, cb: Callback<SessionData | null>) {
@@ -79,7 +89,7 @@ export function createRedisSidIndex(connection: RedisConnection, options: RedisB
   const report = options.onError ?? (() => {});
   const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
-      return await run();
+      return await connection.bounded(run());
     } catch (err) {
       report(operation);
       throw new StoreUnavailableError(`sid.${operation}`, { cause: err });
@@ -106,7 +116,7 @@ export function createRedisBackend(connection: RedisConnection, options: RedisBa
     sidIndex: createRedisSidIndex(connection, options),
     async ping() {
       if (!connection.ready) throw new Error('not connected');
-      await connection.client.ping();
+      await connection.bounded(connection.client.ping());
     },
     // The connection is shared with the login transactions and the rate limiter: start.ts closes it.
     async close() {},

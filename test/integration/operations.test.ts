@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
 import type { Emulator } from '../../src/dev/emulator.js';
@@ -134,18 +134,80 @@ describe('request bounds and timeouts', () => {
     expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([20_000, 30_000, 65_000]);
   });
 
-  it('closes a connection whose headers arrive too slowly', async () => {
-    const app = await replica({}, { http: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
-    const { port } = new URL(app.url);
-    const started = Date.now();
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
-      let data = '';
-      socket.on('data', (d) => (data += d.toString()));
-      socket.on('close', () => resolve(data));
-      socket.on('error', reject);
-    });
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+  // Each limit below is set small and alone: the other two are far away, so only the limit under test can
+  // end the connection. Node's defaults (headers 60 s, request 300 s, keep-alive 5 s) would each fail the test.
+  // Node checks the headers and request timeouts every connectionsCheckingInterval (start.ts: at most the
+  // headers timeout), so a limit acts between its value and its value plus one interval.
+  const FAR_MS = 30_000;
+
+  it('cuts off a slowloris client (headers trickling in) after the headers timeout, however active it is', async () => {
+    const headersTimeoutMs = 400;
+    const app = await replica({}, { http: { headersTimeoutMs, requestTimeoutMs: FAR_MS, keepAliveTimeoutMs: FAR_MS } });
+    const result = await rawConnection(app, (socket) => {
+      socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      // One header line every 50 ms, never the blank line: the socket is never idle.
+      let n = 0;
+      const drip = setInterval(() => socket.writable && socket.write(`X-Drip-${n++}: a\r\n`), 50);
+      socket.on('close', () => clearInterval(drip));
+    }, 4 * headersTimeoutMs);
+    expect(result.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(result.closedAfterMs).toBeGreaterThanOrEqual(headersTimeoutMs - 50);
+    expect(result.closedAfterMs).toBeLessThan(3 * headersTimeoutMs);
+  });
+
+  it('cuts off a client whose body trickles in after the request timeout', async () => {
+    const requestTimeoutMs = 600;
+    const headersTimeoutMs = 300;
+    const app = await replica({}, { http: { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: FAR_MS } });
+    const result = await rawConnection(app, (socket) => {
+      // Complete headers at once (the headers timeout is satisfied); the form body, one byte per 50 ms.
+      socket.write('POST /auth/logout HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n');
+      const drip = setInterval(() => socket.writable && socket.write('a'), 50);
+      socket.on('close', () => clearInterval(drip));
+    }, 4 * requestTimeoutMs);
+    expect(result.data).toMatch(/^HTTP\/1\.1 408/);
+    expect(result.closedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs - 50);
+    expect(result.closedAfterMs).toBeLessThan(requestTimeoutMs + 2 * headersTimeoutMs + 500);
+  });
+
+  it('closes an idle keep-alive connection after the keep-alive timeout, not before', async () => {
+    const keepAliveTimeoutMs = 1_000;
+    // Node tells the client `Keep-Alive: timeout=<s>` and itself waits up to one second longer, so the
+    // client (or proxy) is the one that closes first.
+    const nodeGraceMs = 1_000;
+    const app = await replica({}, { http: { headersTimeoutMs: 5_000, requestTimeoutMs: FAR_MS, keepAliveTimeoutMs } });
+    let answeredAt = 0;
+    const result = await rawConnection(app, (socket) => {
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+      socket.once('data', () => (answeredAt = Date.now()));
+    }, 5 * keepAliveTimeoutMs);
+    expect(result.data).toMatch(/^HTTP\/1\.1 200/);
+    expect(result.data).toMatch(new RegExp(`keep-alive: timeout=${keepAliveTimeoutMs / 1000}\\r\\n`, 'i'));
+    const idleMs = result.closedAt - answeredAt;
+    expect(idleMs).toBeGreaterThanOrEqual(keepAliveTimeoutMs - 50);
+    expect(idleMs).toBeLessThan(keepAliveTimeoutMs + nodeGraceMs + 1_000);
   });
 });
+
+/**
+ * A raw TCP client: `drive` writes what it wants; resolves with what the server sent and when the server
+ * closed the connection. Fails (rather than waiting on vitest) when the server keeps it open past `giveUpMs`.
+ */
+function rawConnection(app: Replica, drive: (socket: Socket) => void, giveUpMs: number): Promise<{ data: string; closedAfterMs: number; closedAt: number }> {
+  const { port } = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(Number(port), '127.0.0.1', () => drive(socket));
+    let data = '';
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the server kept the connection open for ${giveUpMs} ms; got: ${JSON.stringify(data.slice(0, 200))}`));
+    }, giveUpMs);
+    socket.on('data', (d) => (data += d.toString()));
+    socket.on('close', () => {
+      clearTimeout(giveUp);
+      resolve({ data, closedAfterMs: Date.now() - started, closedAt: Date.now() });
+    });
+    socket.on('error', () => {});
+  });
+}

@@ -29,7 +29,8 @@ export function hitsSince(h: Harness, before: Map<string, number>): Record<strin
 }
 
 export function paths(h: Harness) {
-  const t = h.emulator.tenantId;
+  // The configured tenant: the GUID, or organizations/common for a multi-tenant app.
+  const t = h.config.entra.tenantId;
   return {
     token: `/${t}/oauth2/v2.0/token`,
     jwks: `/${t}/discovery/v2.0/keys`,

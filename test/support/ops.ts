@@ -58,9 +58,11 @@ export interface OwnRedis {
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections stay open and commands get no answer, as in a hung Redis. */
+  /**
+   * SIGSTOP: the process keeps its socket open and accepts nothing further, so commands get no answer
+   * (a hung Redis, not a dead one: the client sees no error, only silence). resume() sends SIGCONT.
+   */
   pause(): void;
-  /** Lets a paused server answer again (SIGCONT). */
   resume(): void;
   /** Calls per command name since the last resetStats (INFO commandstats). */
   commandStats(): Promise<Record<string, number>>;
@@ -98,6 +100,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
+    c.kill('SIGCONT');
     const exited = new Promise((resolve) => c.once('exit', resolve));
     c.kill('SIGKILL');
     await exited;
@@ -108,9 +111,18 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     port,
     url,
     stop,
-    start: run,
-    pause: () => child?.kill('SIGSTOP'),
-    resume: () => child?.kill('SIGCONT'),
+    // Idempotent: a second redis-server on the same port would fail to bind and hide the running one.
+    start: async () => {
+      if (child && child.exitCode === null) return;
+      await run();
+    },
+    pause() {
+      if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async commandStats() {
       const info = await admin((c) => c.info('commandstats'));
       const stats: Record<string, number> = {};

@@ -53,6 +53,7 @@ describe('operations settings', () => {
     ['a zero window', { RATE_LIMIT_WINDOW_SECONDS: '0' }, 'RATE_LIMIT_WINDOW_SECONDS: expected a whole number from 1 to 3600 (got "0")'],
     ['a zero drain', { SHUTDOWN_TIMEOUT_SECONDS: '0' }, 'SHUTDOWN_TIMEOUT_SECONDS: expected a whole number from 1 to 600 (got "0")'],
     ['a drain delay in words', { SHUTDOWN_DELAY_SECONDS: 'five' }, 'SHUTDOWN_DELAY_SECONDS: expected a whole number from 0 to 120 (got "five")'],
+    ['an Entra timeout of zero', { ENTRA_HTTP_TIMEOUT_SECONDS: '0' }, 'ENTRA_HTTP_TIMEOUT_SECONDS: expected a whole number from 1 to 60 (got "0")'],
   ])('refuses %s with an exact message', (_name, env, message) => {
     expect(problemsOf(env)).toEqual([message]);
   });
@@ -73,5 +74,7 @@ describe('operations settings', () => {
     expect(config.rateLimit).toEqual({ max: 0, windowMs: 10_000 });
     expect(config.http.shutdownTimeoutMs).toBe(25_000);
     expect(config.http.shutdownDelayMs).toBe(5_000);
+    expect(config.entra.httpTimeoutSeconds).toBe(10);
+    expect(parseConfig({ ...BASE, ENTRA_HTTP_TIMEOUT_SECONDS: '3' }).entra.httpTimeoutSeconds).toBe(3);
   });
 });
