@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, StoreUnavailableError, TooManyRequestsError, UpstreamError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UpstreamError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -19,16 +19,6 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
 }
 
 /**
- * The session store failed to load this request's session: express-session then holds a session id with no
- * session, which its `unset: 'destroy'` reads as "the app removed the session" and answers with a DEL for
- * that id as the response ends. A Redis that is slow or hung (not down) executes that DEL once it answers,
- * signing the user out because of an outage. Forgetting the id for this request keeps their session.
- */
-function keepUnloadedSession(req: Request): void {
-  if (req.session === undefined && req.sessionID !== undefined) delete (req as { sessionID?: string }).sessionID;
-}
-
-/**
  * The one place errors become responses. Clients see a message only for 4xx and our own 5xx
  * (AppError); anything unexpected is logged with its stack and answered with a generic 500.
  */
@@ -37,7 +27,6 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
   return function handleError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
     const appError = toAppError(err);
     const log = req.log ?? undefined;
-    if (err instanceof StoreUnavailableError) keepUnloadedSession(req);
     if (appError instanceof SignInError) {
       // The one place a failed sign-in is recorded: one log event, one entry for the admin status page.
       const { aadsts, error, traceId, correlationId, tenant } = appError.details;

@@ -30,7 +30,10 @@ export function sessionMiddleware(config: Config, backend: SessionBackend) {
     saveUninitialized: false,
     // Not rolling on every response: the idle clock is refreshed by enforceSessionLifetime, throttled.
     rolling: false,
-    unset: 'destroy',
+    // 'keep': we end sessions only by destroy(). With 'destroy', a session the store failed to load (Redis
+    // hung) looks unset, and express-session sends a DEL for it that a resuming Redis would execute:
+    // an outage would sign its users out (test/security/redis-availability.test.ts).
+    unset: 'keep',
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

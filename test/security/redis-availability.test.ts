@@ -137,17 +137,21 @@ describe('Redis hung (SIGSTOP: connected, never answering)', () => {
     redis.pause();
 
     // Both users ask at once: each answer is bounded by the command timeout, not by Redis coming back.
-    const [page, api, adminApi, ready] = await Promise.all([
+    // The landing page goes through express-session itself (the gated paths read the session on their own
+    // path): a session it failed to load must not be DELeted when Redis resumes (unset: 'keep').
+    const [page, api, adminApi, landing, ready] = await Promise.all([
       ask(simon, '/mha/'),
       ask(simon, '/api/me', 'application/json'),
       ask(admin, '/api/me', 'application/json'),
+      ask(admin, '/'),
       ask(undefined, '/readyz', 'application/json'),
     ]);
     expectStillSignedInButUnavailable(page, api);
     expect(adminApi.status).toBe(503);
+    expect(landing.status).toBe(503);
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ checks: { sessionStore: expect.stringMatching(/^unreachable/) } });
-    for (const answer of [page, api, adminApi, ready]) expect(answer.tookMs).toBeLessThan(ANSWER_BOUND_MS);
+    for (const answer of [page, api, adminApi, landing, ready]) expect(answer.tookMs).toBeLessThan(ANSWER_BOUND_MS);
     // The operator is told once, in words that say what is wrong.
     expect(app.logs.filter((l) => l['component'] === 'redis' && String(l['msg']).startsWith('redis is connected but not answering'))).toHaveLength(1);
 
