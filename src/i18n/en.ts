@@ -165,6 +165,8 @@ export const en = {
   'aadsts.7000215.advice': 'Contact your administrator and give them the codes below.',
   'aadsts.7000222.title': 'Sign-in to iLOGON_MHA is not set up correctly for your organization',
   'aadsts.7000222.advice': 'Contact your administrator and give them the codes below.',
+  'aadsts.700024.title': 'Sign-in to iLOGON_MHA is not set up correctly for your organization',
+  'aadsts.700024.advice': 'Contact your administrator and give them the codes below.',
   'aadsts.700027.title': 'Sign-in to iLOGON_MHA is not set up correctly for your organization',
   'aadsts.700027.advice': 'Contact your administrator and give them the codes below.',
   'aadsts.7000218.title': 'Sign-in to iLOGON_MHA is not set up correctly for your organization',

@@ -157,6 +157,8 @@ export const ja: Catalogue = {
   'aadsts.7000215.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.7000222.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
   'aadsts.7000222.advice': '管理者に連絡し、下のコードをお伝えください。',
+  'aadsts.700024.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
+  'aadsts.700024.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.700027.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
   'aadsts.700027.advice': '管理者に連絡し、下のコードをお伝えください。',
   'aadsts.7000218.title': 'あなたの組織では iLOGON_MHA へのサインインが正しく設定されていません',
