@@ -65,6 +65,7 @@ export const en = {
   'error.title': 'Something went wrong',
   'error.contact': 'If you contact your administrator, quote these details:',
   'error.tryAgain': 'Try again',
+  'error.signIn': 'Sign in',
   'error.signInAgain': 'Try signing in again',
   'error.home': 'Go to the start page',
   'error.factError': 'Error',

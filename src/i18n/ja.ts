@@ -61,6 +61,7 @@ export const ja: Catalogue = {
   'error.title': '問題が発生しました',
   'error.contact': '管理者に問い合わせる際は、次の情報をお伝えください:',
   'error.tryAgain': 'もう一度試す',
+  'error.signIn': 'サインイン',
   'error.signInAgain': 'もう一度サインインする',
   'error.home': 'スタート ページへ',
   'error.factError': 'エラー',
