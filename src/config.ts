@@ -248,7 +248,13 @@ export function parseConfig(env: Env): Config {
 
   let baseUrl = `http://localhost:${port}`;
   const baseRaw = value('BASE_URL');
-  if (baseRaw !== undefined) {
+  if (baseRaw === undefined && production) {
+    // The localhost default would register a redirect URI no user can reach and name the wrong origin in
+    // every redirect: in production the public origin must be stated, not guessed.
+    problems.push(
+      'BASE_URL: required when NODE_ENV=production; the public origin users type, e.g. https://mha.example.com (the redirect URI registered in Entra is BASE_URL/auth/callback)',
+    );
+  } else if (baseRaw !== undefined) {
     const parsed = parseOrigin(baseRaw);
     if (typeof parsed === 'string') {
       problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${baseRaw}")`);

@@ -10,6 +10,7 @@ import { createMemoryTransactionStore, type TransactionStore } from './auth/logi
 import { createRedisTransactionStore } from './auth/redis-login-transactions.js';
 import { createRedisSignInFailureLog } from './auth/redis-signin-failures.js';
 import type { SignInFailureLog } from './auth/signin-failures.js';
+import { answerClientError } from './http/limits.js';
 import { createMemoryRateCounter, createRedisRateCounter, type RateCounter } from './http/rate-limit.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createRedisConnection, type RedisConnection, type RedisConnectionOptions } from './redis/connection.js';
@@ -131,6 +132,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
     },
     app,
   );
+  server.on('clientError', answerClientError);
   const host = options.host ?? '0.0.0.0';
   const port = await listen(server, options.port ?? config.port, host);
   const urlHost = options.host ?? 'localhost';

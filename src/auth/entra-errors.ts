@@ -138,6 +138,19 @@ export const ENTRA_ERROR_TABLE: readonly EntraErrorEntry[] = [
     ],
   },
   {
+    codes: ['700024'],
+    title: 'The client assertion is not within its valid time range',
+    fixer: 'admin',
+    cause:
+      'The token in ENTRA_CLIENT_ASSERTION_FILE has expired (the platform stopped refreshing it, or a copy of it was mounted instead of the projected file), or this machine\'s clock is off, so the assertion signed with ENTRA_CLIENT_CERTIFICATE_PATH looks expired or not yet valid to Entra.',
+    steps: [
+      'Run `npm run doctor` (in the container: `node dist/doctor.js`): its clock check compares this machine\'s clock with Entra\'s. If it is off, fix time synchronization (NTP) on the host.',
+      'With ENTRA_CLIENT_ASSERTION_FILE: decode the middle part of the token in the file (base64url) and check that its exp lies in the future.',
+      'Point ENTRA_CLIENT_ASSERTION_FILE at the token file the platform projects and refreshes (AKS workload identity: the pod label azure.workload.identity/use: "true" and the path in AZURE_FEDERATED_TOKEN_FILE), never at a copy of it.',
+      'Restart iLOGON_MHA sign-in if the clock or the mount changed, and sign in again.',
+    ],
+  },
+  {
     codes: ['7000222'],
     title: 'The client secret has expired',
     fixer: 'admin',

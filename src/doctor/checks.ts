@@ -141,7 +141,8 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
     checks.push({
       id: 'base_url',
       title: 'BASE_URL',
-      status: config.nodeEnv === 'production' ? 'problem' : 'warning',
+      // Only outside production: there the configuration itself refuses a missing BASE_URL.
+      status: 'warning',
       message: `not set, so ${config.baseUrl}: only this machine can reach that address`,
       fix: ['Set BASE_URL to the public origin users type, e.g. https://mha.example.com.'],
     });

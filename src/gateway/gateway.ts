@@ -10,6 +10,7 @@ import type { SessionBackend } from '../session/backend.js';
 import type { SessionUser } from '../auth/session-user.js';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import { requireRole, type Gate } from '../auth/authorize.js';
+import { sanitizeReturnTo } from '../auth/return-to.js';
 import { UnauthenticatedError, UpstreamError } from '../errors.js';
 import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
@@ -75,11 +76,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // interval), exactly as for pages, so a user active only behind the proxy is not signed out while active.
   router.get('/auth/check', (req, res, next) => {
     const user = req.session?.user;
-    if (!user) return next(new UnauthenticatedError());
     // The proxy names the original request (nginx: X-Original-URI as in the README, Traefik: X-Forwarded-Uri)
     // so /mha/admin keeps needing the admin role behind it too.
-    const original = req.get('x-forwarded-uri') ?? req.get('x-original-uri') ?? '/';
-    runGates(roleGatesFor(original.split('?')[0] ?? '/'), req, res, next, () => {
+    const original = req.get('x-forwarded-uri') ?? req.get('x-original-uri');
+    if (!user) {
+      // Traefik hands this 401 page to the browser as it is, and no proxy can turn a 401 into a redirect:
+      // the page itself links to sign-in and back to the original path (same-origin only; JSON callers
+      // get the 401 JSON without it). The status stays 401: proxies decide on it.
+      res.locals['signInHref'] = `/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(original))}`;
+      return next(new UnauthenticatedError());
+    }
+    runGates(roleGatesFor((original ?? '/').split('?')[0] ?? '/'), req, res, next, () => {
       answerCheck(res, user).catch(next);
     });
   });

@@ -125,14 +125,23 @@ function differentAccount(err: AppError): string | undefined {
   return err.code === 'signin_wrong_tenant' || err.code === 'signin_personal_account' ? '/auth/login?prompt=select_account' : undefined;
 }
 
+/** Library 4xx statuses that mean something more precise than "bad request" (codes keyed in the catalogues). */
+const CLIENT_FAULTS: Readonly<Record<number, readonly [code: string, message: string]>> = {
+  404: ['not_found', 'There is no page at this address.'],
+  413: ['payload_too_large', 'What you sent is too large.'],
+  414: ['uri_too_long', 'This address is too long.'],
+  431: ['headers_too_large', 'Your browser sent too much data with this request (usually too many or too large cookies).'],
+};
+
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   // body-parser, express.static and Express itself attach a 4xx status with `expose` for client faults.
   const e = err as { status?: unknown; statusCode?: unknown; expose?: unknown; type?: unknown };
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
-    const message = status === 413 ? 'The request is too large.' : status === 404 ? 'There is no page at this address.' : 'The request could not be understood.';
-    return new AppError(status === 404 ? 'not_found' : 'bad_request', status, message, { cause: err });
+    // Too large is not "could not be understood": each size refusal has its own words (and advice).
+    const [code, message] = CLIENT_FAULTS[status] ?? ['bad_request', 'The request could not be understood.'];
+    return new AppError(code, status, message, { cause: err });
   }
   return new AppError('internal_error', 500, 'Something went wrong on our side. Please try again.', { cause: err });
 }

@@ -21,7 +21,7 @@ export function createMhaRouter(views: Views, authorization: Config['authorizati
     res.send(views.render('mha-admin', { ...res.locals, title: res.locals.t('admin.title'), adminRole, requiredRole }));
   });
   router.get('/mha/', (req, res) => {
-    res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title') }));
+    res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title'), navCurrent: '/mha/' }));
   });
   router.get('/mha/profile', (req, res) => {
     const user = req.session.user!;
@@ -35,7 +35,7 @@ export function createMhaRouter(views: Views, authorization: Config['authorizati
       ['profile.roles', user.roles.join(', ')],
       ['profile.groups', user.groups.join(', ')],
     ];
-    res.send(views.render('mha-profile', { ...res.locals, title: res.locals.t('profile.title'), rows }));
+    res.send(views.render('mha-profile', { ...res.locals, title: res.locals.t('profile.title'), rows, navCurrent: '/mha/profile' }));
   });
 
   router.use('/api', requireApiAuth);

@@ -32,6 +32,18 @@ async function checkPage(page: Page, name: string, language: Language, scheme: S
   await screenshot(page, `page-${name}-${language}-${scheme}`);
 }
 
+/**
+ * The links marked as the current page in the account navigation (aria-current="page"), and a check that the
+ * language switcher marks exactly the page's language as current.
+ */
+async function currentNavLinks(page: Page, language: Language): Promise<string[]> {
+  const text = CATALOGUES[language];
+  const languages = page.getByRole('navigation', { name: text['layout.languageNav'] }).locator('a[aria-current]');
+  expect(await languages.evaluateAll((links) => links.map((a) => a.getAttribute('lang')))).toEqual([language]);
+  const account = page.getByRole('navigation', { name: text['layout.accountNav'] });
+  return account.locator('a[aria-current="page"]').evaluateAll((links) => links.map((a) => a.textContent ?? ''));
+}
+
 const COMBINATIONS: Array<[Language, Scheme]> = [
   ['en', 'light'],
   ['ja', 'light'],
@@ -42,7 +54,7 @@ const COMBINATIONS: Array<[Language, Scheme]> = [
 describe.each(COMBINATIONS)('every page in %s, %s mode', (language, scheme) => {
   const text = CATALOGUES[language];
 
-  it('passes axe, fits 360px and is in the right language', async () => {
+  it('passes axe, fits 360px, is in the right language and marks the current page in the navigation', async () => {
     const h = await startHarness({ appHost: 'localhost' });
     const context = await newContext(browser, { language, scheme });
     const page = await context.newPage();
@@ -73,15 +85,18 @@ describe.each(COMBINATIONS)('every page in %s, %s mode', (language, scheme) => {
       await page.waitForURL(`${h.baseUrl}/mha/`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['mhaHome.heading'].replace('{name}', 'B.Simon'));
       await checkPage(page, 'mha-home', language, scheme);
+      expect(await currentNavLinks(page, language)).toEqual([text['layout.home']]);
 
       await page.goto(`${h.baseUrl}/mha/profile`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['profile.title']);
       await checkPage(page, 'profile', language, scheme);
+      expect(await currentNavLinks(page, language)).toEqual([text['layout.profile']]);
 
       const forbidden = await page.goto(`${h.baseUrl}/mha/admin`);
       expect(forbidden?.status()).toBe(403);
       expect(await page.getByRole('alert').getByRole('heading').textContent()).toBe(text['error.missing_role'].replace('{role}', 'MHA.Admin'));
       await checkPage(page, '403', language, scheme);
+      expect(await currentNavLinks(page, language)).toEqual([]);
 
       await page.goto(`${h.baseUrl}/auth/logout`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['logout.heading']);

@@ -38,6 +38,37 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
     expect(h.backend.store).toHaveProperty('size', 0);
   });
 
+  it('gives a signed-out browser (Traefik shows our 401 as it is) a Sign in link back to the original path, still 401; JSON callers get the 401 JSON', async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const signInLink = async (headers: Record<string, string>): Promise<string | undefined> => {
+      const res = await fetch(`${h.baseUrl}/auth/check`, { redirect: 'manual', headers: { ...html, ...headers } });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await res.text();
+      expect(page).toContain('<h1 id="page-title">Sign-in required.</h1>');
+      return /<a class="button" href="([^"]+)">Sign in<\/a>/.exec(page)?.[1];
+    };
+    // Traefik forwardAuth: X-Forwarded-Uri; nginx auth_request: X-Original-URI (as the README snippets set).
+    const traefik = await signInLink({ 'x-forwarded-uri': '/mha/profile?tab=roles' });
+    expect(traefik).toBe('/auth/login?returnTo=%2Fmha%2Fprofile%3Ftab%3Droles');
+    expect(await signInLink({ 'x-original-uri': '/mha/reports' })).toBe('/auth/login?returnTo=%2Fmha%2Freports');
+    // Never an off-site location, whatever the header says: return-to.ts collapses it to the default.
+    for (const hostile of ['//evil.example/phish', 'https://evil.example/', '/\\evil.example', '/%2F%2Fevil.example']) {
+      expect(await signInLink({ 'x-forwarded-uri': hostile }), hostile).toBe('/auth/login?returnTo=%2Fmha%2F');
+    }
+    expect(await signInLink({})).toBe('/auth/login?returnTo=%2Fmha%2F');
+
+    const json = await fetch(`${h.baseUrl}/auth/check`, { headers: { accept: 'application/json', 'x-forwarded-uri': '/mha/reports' } });
+    expect(json.status).toBe(401);
+    expect(await json.json()).toEqual({ error: 'unauthenticated', message: 'Sign-in required.', requestId: expect.any(String) });
+
+    // The link works: sign-in, then back on the page the proxy was asked about.
+    const { res, url } = await new Browser().signIn(`${h.baseUrl}${traefik}`);
+    expect(res.status).toBe(200);
+    expect(url).toBe(`${h.baseUrl}/mha/profile?tab=roles`);
+  });
+
   it('answers 202 with the identity headers and a signed X-MHA-Identity, cheaply: no store write, no Set-Cookie', async () => {
     const browser = new Browser();
     await browser.signIn(`${h.baseUrl}/auth/login`);

@@ -172,10 +172,11 @@ describe('workload identity (ENTRA_CLIENT_ASSERTION_FILE)', () => {
     writeFileSync(path, `${header}.${payload}.${signature}\n`);
   }
 
-  it('reads the token file on every sign-in: a fresh file works, an expired one is refused, a rotated one works again', async () => {
+  it('reads the token file on every sign-in: a fresh file works, an expired one gets the AADSTS700024 page, a rotated one works again', async () => {
     const file = join(dir, 'azure-identity-token');
     writeFileSync(file, 'placeholder');
-    const h = await start({ ENTRA_CLIENT_ASSERTION_FILE: file });
+    // With the technical part shown, the page carries the table's title and steps for the code.
+    const h = await start({ ENTRA_CLIENT_ASSERTION_FILE: file, SHOW_ERROR_DETAILS: 'true' });
     const tokenEndpoint = h.oidc.configuration().serverMetadata().token_endpoint!;
 
     writeAssertion(file, tokenEndpoint, 3600);
@@ -184,7 +185,13 @@ describe('workload identity (ENTRA_CLIENT_ASSERTION_FILE)', () => {
     writeAssertion(file, tokenEndpoint, -600);
     const expired = await new Browser().signIn(`${h.baseUrl}/auth/login`, 'B.Simon');
     expect(expired.res.status).toBe(400);
-    expect(await expired.res.text()).not.toMatch(/at .*\.js:\d+/);
+    const page = await expired.res.text();
+    expect(page).not.toMatch(/at .*\.js:\d+/);
+    expect(page).toContain('<code>AADSTS700024</code>');
+    expect(page).toContain('<h1 id="page-title">Sign-in to iLOGON_MHA is not set up correctly for your organization</h1>');
+    expect(page).toContain('For administrators: The client assertion is not within its valid time range');
+    expect(page).toContain('decode the middle part of the token in the file (base64url) and check that its exp lies in the future');
+    expect(h.logs.filter((l) => l['event'] === 'signin.failure')).toMatchObject([{ reason: 'entra_error', aadsts: '700024', error: 'invalid_client' }]);
 
     writeAssertion(file, tokenEndpoint, 3600);
     expect((await new Browser().signIn(`${h.baseUrl}/auth/login`, 'B.Simon')).res.status).toBe(200);

@@ -44,7 +44,7 @@ describe('the built server with bad configuration', () => {
   it('lists every problem at once', async () => {
     const result = await run({ NODE_ENV: 'production', ENTRA_TENANT_ID: 'consumers', ENTRA_CLIENT_ID: 'x', ENTRA_CLIENT_SECRET: SECRET, TRUST_PROXY: 'true' });
     expect(result.code).toBe(1);
-    for (const name of ['ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID', 'SESSION_SECRET', 'TRUST_PROXY']) expect(result.stderr).toContain(`  - ${name}:`);
+    for (const name of ['ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID', 'BASE_URL', 'SESSION_SECRET', 'TRUST_PROXY']) expect(result.stderr).toContain(`  - ${name}:`);
     expect(result.stderr).not.toContain(SECRET);
   });
 });

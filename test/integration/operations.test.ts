@@ -127,6 +127,52 @@ describe('request bounds and timeouts', () => {
       body: `_csrf=${'a'.repeat(10 * 1024)}`,
     });
     expect(body.status).toBe(413);
+    expect(await body.json()).toMatchObject({ error: 'payload_too_large', message: 'What you sent is too large.' });
+  });
+
+  it('says what each size refusal means on its page, in the reader\'s language: too large (413), too long (414), never "could not be understood"', async () => {
+    const app = await replica();
+    const post = (lang: string) =>
+      fetch(`${app.url}/auth/logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'accept-language': lang },
+        body: `_csrf=${'a'.repeat(10 * 1024)}`,
+      });
+    const tooLarge = await post('en');
+    expect(tooLarge.status).toBe(413);
+    const page = await tooLarge.text();
+    expect(page).toContain('<h1 id="page-title">What you sent is too large.</h1>');
+    expect(page).toContain('Go back and send it again with less data.');
+    expect(page).not.toContain('could not be understood');
+    expect(await (await post('ja')).text()).toContain('<h1 id="page-title">送信されたデータが大きすぎます。</h1>');
+
+    const longUrl = await fetch(`${app.url}/auth/login?returnTo=/${'a'.repeat(9 * 1024)}`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(longUrl.status).toBe(414);
+    const longPage = await longUrl.text();
+    expect(longPage).toContain('<h1 id="page-title">This address is too long.</h1>');
+    expect(longPage).toContain('Open the start page and continue from there.');
+
+    // Node answers an oversized header block before Express: the answer still says what to do, in every
+    // language (the Accept-Language it carried was never read).
+    const cookies = await fetch(`${app.url}/mha/`, { redirect: 'manual', headers: { cookie: `big=${'a'.repeat(20 * 1024)}`, accept: 'text/html' } });
+    expect(cookies.status).toBe(431);
+    expect(cookies.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    const cookieText = await cookies.text();
+    expect(cookieText).toContain("Your browser sent too much data with this request (usually too many or too large cookies).\nClear this site's cookies in your browser, then try again.");
+    expect(cookieText).toContain('ブラウザーでこのサイトの Cookie を削除してから、もう一度お試しください。');
+  });
+
+  it('answers any other malformed request as Node does: 400, connection closed', async () => {
+    const app = await replica();
+    const { port } = new URL(app.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n'));
+      let data = '';
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(answer).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 
   it('listens with the documented server timeouts: headers 20 s, whole request 30 s, keep-alive 65 s (README "Abuse limits")', async () => {

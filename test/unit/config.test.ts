@@ -83,6 +83,16 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('requires BASE_URL in production instead of guessing http://localhost, reported with the other problems', () => {
+    const message =
+      'BASE_URL: required when NODE_ENV=production; the public origin users type, e.g. https://mha.example.com (the redirect URI registered in Entra is BASE_URL/auth/callback)';
+    expect(problemsOf({ ...valid, NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40) })).toEqual([message]);
+    expect(problemsOf({ ...valid, NODE_ENV: 'production', BASE_URL: ' ' }).map((p) => p.split(':')[0])).toEqual(['BASE_URL', 'SESSION_SECRET']);
+    // Outside production the local default stays: `npm run dev` and the tests need no BASE_URL.
+    expect(parseConfig({ ...valid, NODE_ENV: 'development' }).baseUrl).toBe('http://localhost:3000');
+    expect(parseConfig({ ...valid, NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(40), BASE_URL: 'http://127.0.0.1:3000' }).baseUrl).toBe('http://127.0.0.1:3000');
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({ PORT: 'x' });
     expect(problems.map((p) => p.split(':')[0])).toEqual(['PORT', 'ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID', 'ENTRA_CLIENT_SECRET']);

@@ -8,6 +8,8 @@ const ISSUE_CODES = [
   '65001', '90094', '50020', '50034', '70011', '501481', '54005', '50058', '50076', '50079', '53003', '53000', '50126',
   // Issue 4's certificate credential: a certificate that is not uploaded to the app registration.
   '700027',
+  // Certificate or workload-identity assertion out of its time range: an expired token file, or clock skew.
+  '700024',
 ];
 
 describe('the AADSTS code table', () => {
