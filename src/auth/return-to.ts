@@ -9,18 +9,7 @@ const PROBE_ORIGIN = 'http://return-to.invalid';
  */
 export function sanitizeReturnTo(input: unknown): string {
   if (typeof input !== 'string' || input.length === 0 || input.length > MAX_LENGTH) return DEFAULT_RETURN_TO;
-  if (!input.startsWith('/') || input.startsWith('//')) return DEFAULT_RETURN_TO;
-  // Backslashes and control characters are normalised to "/" or dropped by browsers.
-  if (/[\\\u0000-\u001f\u007f]/.test(input)) return DEFAULT_RETURN_TO;
-
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(input);
-  } catch {
-    return DEFAULT_RETURN_TO;
-  }
-  // Encoded slashes, backslashes or controls (/%2F%2Fevil, /%5Cevil) only ever appear in attacks.
-  if (decoded.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(decoded)) return DEFAULT_RETURN_TO;
+  if (readAsForeign(input)) return DEFAULT_RETURN_TO;
 
   let url: URL;
   try {
@@ -30,8 +19,25 @@ export function sanitizeReturnTo(input: unknown): string {
   }
   if (url.origin !== PROBE_ORIGIN) return DEFAULT_RETURN_TO;
   // Dot segments collapse while parsing: "/.//evil" becomes the path "//evil", which a browser reads as
-  // another host. Judge the path we would actually send, not only the input.
+  // another host, and "/%2e/%2F%2Fevil" becomes "/%2F%2Fevil". Judge the path we would actually send by the
+  // same rules as the input, so what we return is also what sanitizing it again would return.
   const path = `${url.pathname}${url.search}`;
-  if (path.startsWith('//') || path.includes('\\')) return DEFAULT_RETURN_TO;
-  return path;
+  return readAsForeign(path) ? DEFAULT_RETURN_TO : path;
 }
+
+/** Anything a browser (or a decoding proxy) could read as another origin: refused outright, never "cleaned". */
+function readAsForeign(value: string): boolean {
+  if (!value.startsWith('/') || value.startsWith('//')) return true;
+  // Backslashes and control characters are normalised to "/" or dropped by browsers.
+  if (UNSAFE.test(value)) return true;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    return true;
+  }
+  // Encoded slashes, backslashes or controls (/%2F%2Fevil, /%5Cevil) only ever appear in attacks.
+  return decoded.startsWith('//') || UNSAFE.test(decoded);
+}
+
+const UNSAFE = /[\\\u0000-\u001f\u007f]/;

@@ -21,6 +21,10 @@ describe('sanitizeReturnTo', () => {
     '/%5Cevil.example',
     '/%2F%2Fevil.example',
     '/%2f/evil.example',
+    // Dot segments that collapse into an encoded "//" (found by the property test in test/security).
+    '/%2e/%2F',
+    '/./%2Fevil.example',
+    '/a/../%2F%2Fevil.example',
     '/\t/evil.example',
     '/\n/evil.example',
     '/\r\n/evil.example',
