@@ -38,6 +38,37 @@ afterAll(async () => {
 const onB = (url: string) => url.replace(baseUrl, b.url);
 const json = { accept: 'application/json' };
 
+// First, on fresh replicas: replica A's logs then hold exactly the failure this test causes.
+describe('/mha/admin/status with SESSION_STORE=redis', () => {
+  it('shows on replica B a sign-in failure that happened on replica A, and keeps only codes, times and ids', async () => {
+    // The callback reaches A (the public origin): Entra refused the unassigned user (AADSTS50105).
+    const { res } = await new Browser().signIn(`${baseUrl}/auth/login`, 'U.Unassigned');
+    expect(res.status).toBe(403);
+    expect(a.logs.filter((l) => l['event'] === 'signin.failure')).toMatchObject([{ aadsts: '50105' }]);
+
+    const admin = new Browser();
+    await admin.signIn(`${baseUrl}/auth/login`, 'A.Admin');
+    const json = await admin.request(`${b.url}/mha/admin/status`, { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(200);
+    const body = (await json.json()) as { failures: Array<{ code: string; count: number; last: Record<string, unknown> }>; checks: Array<{ id: string; status: string; message: string }> };
+    expect(body.failures).toEqual([expect.objectContaining({ code: 'AADSTS50105', count: 1, meaning: 'The user is not assigned to the app' })]);
+    expect(body.failures[0]!.last).toMatchObject({ reason: 'entra_error', aadsts: '50105', status: 403, traceId: expect.any(String), correlationId: expect.any(String), requestId: expect.any(String) });
+    // The store the page checks live is the same Redis.
+    expect(body.checks.find((c) => c.id === 'session_store')).toMatchObject({ status: 'ok', message: expect.stringMatching(/answered PING \(Redis \d+\.\d+/) });
+
+    const page = await (await admin.request(`${b.url}/mha/admin/status`)).text();
+    expect(page).toMatch(/<code>AADSTS50105<\/code><\/th><td>1<\/td>/);
+
+    // One capped list with a TTL; no name, e-mail, cookie or token in it.
+    const key = `${prefix}signin:failures`;
+    expect(await redis.pTTL(key)).toBeGreaterThan(6 * 24 * 60 * 60_000);
+    const stored = await redis.lRange(key, 0, -1);
+    expect(stored).toHaveLength(1);
+    expect(Object.keys(JSON.parse(stored[0]!) as object).sort()).toEqual(['aadsts', 'at', 'correlationId', 'error', 'reason', 'requestId', 'status', 'traceId']);
+    expect(stored[0]).not.toMatch(/Unassigned|contoso|eyJ/);
+  });
+});
+
 describe('sessions shared through Redis across replicas', () => {
   it('signs in on one replica and uses the session on the other', async () => {
     const browser = new Browser();
@@ -127,7 +158,8 @@ describe('sessions shared through Redis across replicas', () => {
         expect(await redis.pTTL(key), `${key} has a TTL`).toBeGreaterThan(0);
       }
     }
-    expect([...kinds].sort()).toEqual(['rl:auth', 'sess', 'sid', 'tx']);
+    // signin:failures: the admin status page's list, written by the failed sign-in test above.
+    expect([...kinds].sort()).toEqual(['rl:auth', 'sess', 'sid', 'signin:failures', 'tx']);
     const tx = await (async () => {
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}tx:*` })) if (keys[0]) return keys[0];
       return undefined;

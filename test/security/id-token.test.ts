@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET } from '../../src/dev/emulator.js';
 import type { ForgeOptions, Json, Rule } from '../../src/dev/hostile.js';
-import { Browser, expectRefused, hitsOf, reachCallback, recording } from './support.js';
+import { expectRefused, signInWithTokenRule } from './support.js';
 
 const PERSONAL_ACCOUNTS_TID = '9188040d-6c67-4c5b-b112-36a304b66dad';
 const OTHER_TID = '11111111-2222-4333-8444-555555555555';
@@ -26,17 +26,7 @@ afterEach(() => {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Runs one sign-in with `rule` on the token endpoint and returns the app's answer to the callback. */
-async function signInWith(rule: Rule) {
-  const seen: string[] = [];
-  h.emulator.hostile.set({ token: recording(rule, seen) });
-  const browser = new Browser();
-  const callback = await reachCallback(h, browser);
-  const logsFrom = h.rawLogs.length;
-  const hitsBefore = hitsOf(h);
-  const res = await browser.request(callback);
-  return { browser, callback, res, seen, logsFrom, hitsBefore };
-}
+const signInWith = (rule: Rule) => signInWithTokenRule(h, rule);
 
 async function refused(rule: Rule, reason?: string | RegExp) {
   const r = await signInWith(rule);

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { EMULATOR_CLIENT_SECRET, EMULATOR_TENANT_ID, FABRIKAM_TENANT_ID, PERSONAL_TENANT_ID } from '../../src/dev/emulator.js';
 import type { ForgeOptions, Json, Rule } from '../../src/dev/hostile.js';
-import { Browser, expectRefused, hitsOf, reachCallback, recording } from './support.js';
+import { expectRefused, signInWithTokenRule } from './support.js';
 
 const OTHER_TID = '11111111-2222-4333-8444-555555555555';
 
@@ -30,16 +30,7 @@ afterEach(() => {
 const issuerOf = (tid: string) => `${h.emulator.authorityHost}/${tid}/v2.0`;
 const forge = (edit: (c: Json) => Json, options?: ForgeOptions) => h.emulator.hostile.forgeIdToken(edit, options);
 
-async function signInWith(rule: Rule) {
-  const seen: string[] = [];
-  h.emulator.hostile.set({ token: recording(rule, seen) });
-  const browser = new Browser();
-  const callback = await reachCallback(h, browser);
-  const logsFrom = h.rawLogs.length;
-  const hitsBefore = hitsOf(h);
-  const res = await browser.request(callback);
-  return { browser, callback, res, seen, logsFrom, hitsBefore };
-}
+const signInWith = (rule: Rule) => signInWithTokenRule(h, rule);
 
 /** Refused as every refusal must be; returns the status, the page and the signin.failure log line. */
 async function refused(rule: Rule, reason: string | RegExp) {

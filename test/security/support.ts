@@ -54,6 +54,22 @@ export function recording(rule: Rule, seen: string[]): Rule {
   };
 }
 
+/**
+ * One sign-in with `rule` on the token endpoint: the app's answer to the callback, the token responses the
+ * rule produced, and the log and provider-hit positions from just before the callback (to check what the
+ * refusal logged and that nothing further was asked of the provider).
+ */
+export async function signInWithTokenRule(h: Harness, rule: Rule) {
+  const seen: string[] = [];
+  h.emulator.hostile.set({ token: recording(rule, seen) });
+  const browser = new Browser();
+  const callback = await reachCallback(h, browser);
+  const logsFrom = h.rawLogs.length;
+  const hitsBefore = hitsOf(h);
+  const res = await browser.request(callback);
+  return { browser, callback, res, seen, logsFrom, hitsBefore };
+}
+
 export interface RefusalExpectation {
   /** The `reason` logged with signin.failure (e.g. invalid_token, wrong_tenant). */
   readonly reason?: string | RegExp;
