@@ -16,6 +16,23 @@ declare module 'express-serve-static-core' {
  * request) and a child logger, and writes one access line when the response is done. Only the path is
  * logged: query strings carry authorization codes.
  */
+// req.log is built on first use: most requests log nothing but the access line, and a child logger per
+// request is measurable on the gated path. The getter is defined once, on the prototype Express gives every
+// request, not per request (a getter defined on each request is slower than the child logger it saves).
+const PARENT = Symbol('request logger parent');
+const CHILD = Symbol('request logger');
+type WithLogger = Request & { [PARENT]?: Logger; [CHILD]?: Logger };
+function lazyRequestLog(proto: object): void {
+  if (Object.hasOwn(proto, 'log')) return;
+  Object.defineProperty(proto, 'log', {
+    configurable: true,
+    get(this: WithLogger): Logger | undefined {
+      const parent = this[PARENT];
+      return parent ? (this[CHILD] ??= parent.child({ reqId: this.id })) : undefined;
+    },
+  });
+}
+
 export function requestContext(logger: Logger, onFinish?: (req: Request, res: Response, seconds: number) => void) {
   // The access line is built only from values we produce (method, path, status, timing, the validated
   // id): no header, query or body can reach it, so none of the redaction paths can ever match it. It
@@ -26,10 +43,8 @@ export function requestContext(logger: Logger, onFinish?: (req: Request, res: Re
     const incoming = req.get('x-request-id');
     const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    // Built on first use: most requests log nothing but the access line, and a child logger per
-    // request is measurable on the gated path.
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: true, get: () => (child ??= logger.child({ reqId: id })) });
+    lazyRequestLog(Object.getPrototypeOf(req) as object);
+    (req as WithLogger)[PARENT] = logger;
     res.setHeader('X-Request-Id', id);
     res.locals['requestId'] = id;
     const started = process.hrtime.bigint();

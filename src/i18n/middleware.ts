@@ -21,7 +21,7 @@ declare global {
       t: Translator['t'];
       lookup: Translator['lookup'];
       /** The language switcher's links, each back to the page it was shown on. */
-      languages: readonly LanguageLink[];
+      languages: LanguageLinkList;
     }
   }
 }
@@ -46,16 +46,34 @@ export function localeMiddleware(config: Config) {
     res.locals.locale = translator.locale;
     res.locals.t = translator.t;
     res.locals.lookup = translator.lookup;
-    // Only pages show the switcher: built when a template first reads it, not for every API call.
-    let languages: readonly LanguageLink[] | undefined;
-    Object.defineProperty(res.locals, 'languages', {
-      configurable: true,
-      enumerable: true,
-      get: () => (languages ??= languageLinks(req, translator.locale)),
-    });
+    res.locals.languages = new LazyLanguageLinks(req, translator.locale);
     res.setHeader('Content-Language', translator.locale);
     next();
   };
+}
+
+/** What templates read: the links, in order, and how many. */
+export type LanguageLinkList = Iterable<LanguageLink> & { readonly length: number };
+
+/**
+ * Only pages show the switcher, so the links are built when a template first reads them, not for every
+ * API call. A plain object, not a getter defined per response: that would cost more than it saves.
+ */
+class LazyLanguageLinks implements LanguageLinkList {
+  #links: readonly LanguageLink[] | undefined;
+  constructor(
+    private readonly req: Request,
+    private readonly current: Locale,
+  ) {}
+  get length(): number {
+    return this.links().length;
+  }
+  [Symbol.iterator](): Iterator<LanguageLink> {
+    return this.links()[Symbol.iterator]();
+  }
+  private links(): readonly LanguageLink[] {
+    return (this.#links ??= languageLinks(this.req, this.current));
+  }
 }
 
 function languageLinks(req: Request, current: Locale): readonly LanguageLink[] {
