@@ -9,6 +9,7 @@ import { createAdminConsentRouter } from './auth/admin-consent.js';
 import type { SessionBackend } from './session/backend.js';
 import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
 import { sessionLayer } from './session/read-only-session.js';
+import { createSessionReader } from './session/session-reader.js';
 import { errorHandler, notFound } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { compose, onlyUnder } from './http/compose.js';
@@ -89,9 +90,12 @@ export function createApp(deps: AppDeps): App {
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
   const { version } = deps;
+  // One reader per app: the session layer's read-only path and the gateway's websocket upgrades share its
+  // cache of verified cookies.
+  const reader = createSessionReader(config, backend.store, clock);
   const emulatorBanner = deps.emulatorBanner === true;
   app.use(
-    compose(sessionLayer(config, backend, sessionMiddleware(config, backend), clock), enforceSessionLifetime(config, clock), (req, res, next) => {
+    compose(sessionLayer(config, backend, reader, sessionMiddleware(config, backend), clock), enforceSessionLifetime(config, clock), (req, res, next) => {
       res.locals['user'] = req.session?.user;
       res.locals['csrfToken'] = req.session?.csrf;
       res.locals['version'] = version;
@@ -104,7 +108,7 @@ export function createApp(deps: AppDeps): App {
 
   // The gated paths first: they are most of the traffic, and their paths meet none of the routes below.
   // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
-  const gateway = createGateway({ config, logger, backend, clock });
+  const gateway = createGateway({ config, logger, reader, clock });
   app.use(onlyUnder(['/auth/check', '/auth/identity-jwks.json', ...config.gateway.paths], gateway.router));
   app.use(onlyUnder(['/mha', '/api'], createMhaRouter(views, config.authorization)));
   app.use(onlyUnder(['/mha/admin/status'], createAdminStatusRouter({ config, views, failures, version })));

@@ -1,5 +1,4 @@
-import { StoreUnavailableError } from '../errors.js';
-import type { RedisConnection } from '../redis/connection.js';
+import { storeCalls, type RedisConnection } from '../redis/connection.js';
 import type { LoginTransaction, TransactionStore } from './login-transactions.js';
 
 /**
@@ -9,14 +8,7 @@ import type { LoginTransaction, TransactionStore } from './login-transactions.js
  */
 export function createRedisTransactionStore(connection: RedisConnection, keyPrefix: string, onError: (operation: string) => void = () => {}): TransactionStore {
   const key = (state: string) => `${keyPrefix}tx:${state}`;
-  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await connection.bounded(run());
-    } catch (err) {
-      onError(operation);
-      throw new StoreUnavailableError(`transaction.${operation}`, { cause: err });
-    }
-  };
+  const guard = storeCalls(connection, 'transaction', onError);
   return {
     put: (state, tx, ttlMs) =>
       guard('put', async () => {

@@ -6,7 +6,6 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { SessionBackend } from '../session/backend.js';
 import type { SessionUser } from '../auth/session-user.js';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import { requireRole, type Gate } from '../auth/authorize.js';
@@ -16,12 +15,14 @@ import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
 import { identityHeaders, stripIdentityHeaders } from './identity-headers.js';
 import { createIdentitySigner } from './identity-token.js';
-import { createSessionReader, withoutCookies } from '../session/session-reader.js';
+import { withoutCookies, type SessionReader } from '../session/session-reader.js';
+import { matchesPrefix } from '../http/compose.js';
 
 export interface GatewayDeps {
   readonly config: Config;
   readonly logger: Logger;
-  readonly backend: SessionBackend;
+  /** The app's session reader (one per app, shared with the session layer): websocket upgrades bypass Express. */
+  readonly reader: SessionReader;
   readonly clock?: () => number;
 }
 
@@ -45,11 +46,10 @@ export interface Gateway {
  * with the user's identity in headers; whatever identity headers the client sent are removed first.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, logger, backend } = deps;
+  const { config, logger, reader } = deps;
   const clock = deps.clock ?? Date.now;
   const gw = config.gateway;
   const publicUrl = new URL(config.baseUrl);
-  const reader = createSessionReader(config, backend.store, clock);
   const signer = gw.jwt ? createIdentitySigner(gw.jwt, config.baseUrl, gw.upstreamUrl ?? config.baseUrl, clock) : undefined;
   const ourCookies = [config.session.cookieName, config.loginTransaction.cookieName];
 
@@ -287,12 +287,6 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, o: Upstream
   headers['x-request-id'] = o.requestId;
   Object.assign(headers, o.identity);
   return removed;
-}
-
-/** Case-insensitive like Express routing, on segment boundaries: /mha matches /mha, /mha/, /mha/x, not /mhax. */
-export function matchesPrefix(pathname: string, prefixes: readonly string[]): boolean {
-  const p = pathname.toLowerCase();
-  return prefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
 }
 
 /**

@@ -34,15 +34,22 @@ export function compose(...handlers: readonly RequestHandler[]): RequestHandler 
 }
 
 /**
- * Enters `handler` (usually a Router of absolute paths) only for paths under one of the prefixes, matched
- * as Express matches paths (case-insensitive, on segment boundaries); every other request passes by for the
- * cost of a string comparison instead of a walk through the router's layers.
+ * Whether a request path is one of the prefixes or below one, as Express matches paths: case-insensitive,
+ * on segment boundaries (`/mha` covers `/mha` and `/mha/x`, not `/mhax`). Prefixes are lower case (the
+ * configuration lowercases UPSTREAM_PATHS).
+ */
+export function matchesPrefix(pathname: string, prefixes: readonly string[]): boolean {
+  const p = pathname.toLowerCase();
+  return prefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
+}
+
+/**
+ * Enters `handler` (usually a Router of absolute paths) only for paths under one of the prefixes; every
+ * other request passes by for the cost of a string comparison instead of a walk through the router's layers.
  */
 export function onlyUnder(prefixes: readonly string[], handler: RequestHandler): RequestHandler {
-  const lower = prefixes.map((p) => p.toLowerCase());
   return function underPrefix(req: Request, res: Response, next: NextFunction): void {
-    const path = req.path.toLowerCase();
-    if (lower.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) {
+    if (matchesPrefix(req.path, prefixes)) {
       handler(req, res, next);
       return;
     }

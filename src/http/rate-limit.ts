@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { StoreUnavailableError, TooManyRequestsError } from '../errors.js';
-import type { RedisConnection } from '../redis/connection.js';
+import { TooManyRequestsError } from '../errors.js';
+import { storeCalls, type RedisConnection } from '../redis/connection.js';
 
 /** Counts hits per key in fixed windows. */
 export interface RateCounter {
@@ -66,16 +66,13 @@ export function createMemoryRateCounter(now: () => number = Date.now): RateCount
  * read the remaining time), so the limit holds however requests are spread across replicas.
  */
 export function createRedisRateCounter(connection: RedisConnection, keyPrefix: string, onError: (operation: string) => void = () => {}): RateCounter {
+  const guard = storeCalls(connection, 'ratelimit', onError);
   return {
-    async hit(key, windowMs) {
-      const k = `${keyPrefix}rl:${key}`;
-      try {
-        const [, count, pttl] = await connection.bounded(connection.client.multi().set(k, '0', { PX: windowMs, NX: true }).incr(k).pTTL(k).exec());
+    hit: (key, windowMs) =>
+      guard('hit', async () => {
+        const k = `${keyPrefix}rl:${key}`;
+        const [, count, pttl] = await connection.client.multi().set(k, '0', { PX: windowMs, NX: true }).incr(k).pTTL(k).exec();
         return { count: Number(count), resetMs: Number(pttl) > 0 ? Number(pttl) : windowMs };
-      } catch (err) {
-        onError('ratelimit');
-        throw new StoreUnavailableError('ratelimit.hit', { cause: err });
-      }
-    },
+      }),
   };
 }

@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../errors.js';
 
 export type RedisClient = ReturnType<typeof makeClient>;
 
@@ -36,6 +37,23 @@ export interface RedisConnectionOptions {
  */
 export class RedisTimeoutError extends Error {
   override readonly name = 'RedisTimeoutError';
+}
+
+/**
+ * How a store built on this connection makes its Redis calls: each with the command deadline, and a failure
+ * reported (metrics) and turned into StoreUnavailableError, which the error handler answers 503 "try
+ * again", never "no session" or "signed out". Both name the store and the call (`sid.add`, `ratelimit.hit`).
+ */
+export function storeCalls(connection: RedisConnection, area: string, onError: (operation: string) => void = () => {}) {
+  return async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await connection.bounded(run());
+    } catch (err) {
+      const what = `${area}.${operation}`;
+      onError(what);
+      throw new StoreUnavailableError(what, { cause: err });
+    }
+  };
 }
 
 /**

@@ -2,7 +2,8 @@ import session, { type SessionData } from 'express-session';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { SessionBackend } from './backend.js';
-import { createSessionReader } from './session-reader.js';
+import { matchesPrefix } from '../http/compose.js';
+import type { SessionReader } from './session-reader.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
@@ -22,17 +23,12 @@ import { createSessionReader } from './session-reader.js';
 // express-session's Session class; its type declares the constructor private, its code exports it to build one.
 const SessionOf = session.Session as unknown as new (req: Request, data: SessionData) => Request['session'];
 
-export function sessionLayer(config: Config, backend: SessionBackend, fullSession: RequestHandler, clock: () => number): RequestHandler {
-  const reader = createSessionReader(config, backend.store, clock);
+export function sessionLayer(config: Config, backend: SessionBackend, reader: SessionReader, fullSession: RequestHandler, clock: () => number): RequestHandler {
   const { touchIntervalMs } = config.session;
-  const readOnlyPrefixes = ['/mha', '/api', ...config.gateway.paths].map((p) => p.toLowerCase());
-  const isReadOnlyPath = (path: string) => {
-    const p = path.toLowerCase();
-    return p === '/auth/check' || readOnlyPrefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
-  };
+  const readOnlyPaths = ['/auth/check', '/mha', '/api', ...config.gateway.paths];
 
   return function sessionOrReadOnly(req: Request, res: Response, next: NextFunction): void {
-    if (!isReadOnlyPath(req.path)) {
+    if (!matchesPrefix(req.path, readOnlyPaths)) {
       fullSession(req, res, next);
       return;
     }

@@ -1,7 +1,7 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import { StoreUnavailableError } from '../errors.js';
-import type { RedisConnection } from '../redis/connection.js';
+import { storeCalls, type RedisConnection } from '../redis/connection.js';
 import type { SessionBackend, SidIndex } from './backend.js';
 
 type Callback<T = unknown> = (err?: unknown, value?: T) => void;
@@ -62,7 +62,7 @@ export class SharedSessionStore extends RedisStore {
   private translate<T>(operation: string, cb: Callback<T> | undefined): Callback<T> {
     return (err, value) => {
       if (err) {
-        this.report(operation);
+        this.report(`session.${operation}`);
         const wrapped = new StoreUnavailableError(`session.${operation}`, { cause: err });
         if (cb) return cb(wrapped);
         throw wrapped;
@@ -86,15 +86,7 @@ export function ttlSeconds(sess: SessionData, absoluteTimeoutMs: number, now: nu
  */
 export function createRedisSidIndex(connection: RedisConnection, options: RedisBackendOptions): SidIndex {
   const key = (sid: string) => `${options.keyPrefix}sid:${sid}`;
-  const report = options.onError ?? (() => {});
-  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await connection.bounded(run());
-    } catch (err) {
-      report(operation);
-      throw new StoreUnavailableError(`sid.${operation}`, { cause: err });
-    }
-  };
+  const guard = storeCalls(connection, 'sid', options.onError);
   return {
     add: (sid, sessionId, ttlMs) =>
       guard('add', async () => {
