@@ -1,27 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
-import type { Emulator } from '../../src/dev/emulator.js';
-import { freePort, replicaEnv, startEmulatorFor, startOwnRedis, startReplica, uniquePrefix, waitFor, type OwnRedis, type Replica } from '../support/ops.js';
+import { freePort, replicaEnv, startAppOnOwnRedis, startReplica, uniquePrefix, waitFor, type AppOnOwnRedis, type OwnRedis, type Replica } from '../support/ops.js';
 
 // A redis-server of this test's own (on a spare port), so it can be stopped and restarted, and its
 // command statistics count exactly what the app sends.
+let setup: AppOnOwnRedis;
 let redis: OwnRedis;
-let emulator: Emulator;
 let app: Replica;
 let baseUrl: string;
 
 beforeAll(async () => {
-  redis = await startOwnRedis();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  emulator = await startEmulatorFor([baseUrl]);
-  app = await startReplica(replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix() }), { port });
+  setup = await startAppOnOwnRedis();
+  ({ redis, app, baseUrl } = setup);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await emulator?.close();
-  await redis?.close();
+  await setup?.close();
 });
 
 const json = { accept: 'application/json' };
@@ -104,7 +98,7 @@ describe('Redis outage', () => {
     await redis.stop();
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const late = await startReplica(replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix() }), {
+    const late = await startReplica(replicaEnv(setup.emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix() }), {
       port,
       waitReady: false,
     });

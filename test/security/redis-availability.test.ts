@@ -7,8 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
-import type { Emulator } from '../../src/dev/emulator.js';
-import { freePort, replicaEnv, startEmulatorFor, startOwnRedis, startReplica, uniquePrefix, waitFor, type OwnRedis, type Replica } from '../support/ops.js';
+import { startAppOnOwnRedis, waitFor, type AppOnOwnRedis, type OwnRedis, type Replica } from '../support/ops.js';
 
 // The app's Redis command timeout in this file. Every bound below is derived from it.
 const COMMAND_TIMEOUT_MS = 1_000;
@@ -17,20 +16,14 @@ const ANSWER_BOUND_MS = 2 * COMMAND_TIMEOUT_MS;
 // The test gives up (and fails) here rather than waiting for vitest: "hung" must be a failure, not a timeout.
 const GIVE_UP_MS = 5 * COMMAND_TIMEOUT_MS;
 
+let setup: AppOnOwnRedis;
 let redis: OwnRedis;
-let emulator: Emulator;
 let app: Replica;
 let baseUrl: string;
 
 beforeAll(async () => {
-  redis = await startOwnRedis();
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  emulator = await startEmulatorFor([baseUrl]);
-  app = await startReplica(replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix() }), {
-    port,
-    redis: { retryInitialMs: 50, retryMaxMs: 300, commandTimeoutMs: COMMAND_TIMEOUT_MS, connectTimeoutMs: COMMAND_TIMEOUT_MS },
-  });
+  setup = await startAppOnOwnRedis({ retryInitialMs: 50, retryMaxMs: 300, commandTimeoutMs: COMMAND_TIMEOUT_MS, connectTimeoutMs: COMMAND_TIMEOUT_MS });
+  ({ redis, app, baseUrl } = setup);
 });
 
 afterEach(async () => {
@@ -41,10 +34,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  redis?.resume();
-  await app?.close();
-  await emulator?.close();
-  await redis?.close();
+  await setup?.close();
 });
 
 const COOKIE = 'mha.sid';

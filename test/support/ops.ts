@@ -233,3 +233,38 @@ export function fetchTrusting(caPem: string): typeof fetch {
     });
   }) as typeof fetch;
 }
+
+export interface AppOnOwnRedis {
+  readonly redis: OwnRedis;
+  readonly emulator: Emulator;
+  readonly app: Replica;
+  readonly baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One app with SESSION_STORE=redis on a redis-server of the test's own (a spare port), so the test can stop,
+ * hang and restart it, and its command statistics count exactly what the app sends.
+ */
+export async function startAppOnOwnRedis(redisOptions?: StartOptions['redis']): Promise<AppOnOwnRedis> {
+  const redis = await startOwnRedis();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const emulator = await startEmulatorFor([baseUrl]);
+  const app = await startReplica(replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniquePrefix() }), {
+    port,
+    ...(redisOptions ? { redis: redisOptions } : {}),
+  });
+  return {
+    redis,
+    emulator,
+    app,
+    baseUrl,
+    async close() {
+      redis.resume();
+      await app.close();
+      await emulator.close();
+      await redis.close();
+    },
+  };
+}
