@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { Config } from '../config.js';
 import { clientAuthFor } from './client-credential.js';
+import { createAuthorityFetch } from './authority-fetch.js';
 import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
 import { ServiceUnavailableError } from '../errors.js';
@@ -55,6 +56,8 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
   const readyPromise = new Promise<void>((resolve) => (resolveReady = resolve));
 
   const clientAuth = clientAuthFor(config.entra.credential, config.entra.clientId);
+  // Every call to the authority (discovery, JWKS, token) goes through this one client and its connection pool.
+  const authorityFetch = createAuthorityFetch();
 
   async function discover(): Promise<void> {
     const { entra } = config;
@@ -70,6 +73,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
       {
         execute: entra.allowInsecureHttp ? [client.allowInsecureRequests] : [],
         timeout: entra.httpTimeoutSeconds,
+        [client.customFetch]: authorityFetch,
       },
     );
     const issuerTenant = tenantOfIssuer(discovered.serverMetadata().issuer, entra);
@@ -83,13 +87,15 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
       const onJwksFetch = options.onJwksFetch;
       // Counted below the sharing, so the metric is real downloads. Every call still carries
       // openid-client's timeout signal in `init`.
-      const download: typeof fetch = (url, init) => {
+      const download: client.CustomFetch = (url, init) => {
         onJwksFetch?.();
-        return fetch(url, init);
+        return authorityFetch(url, init);
       };
       discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri, (url, init) =>
-        new URL(String(url)).href === new URL(jwksUri).href ? download(url, init) : fetch(url, init),
+        new URL(url).href === new URL(jwksUri).href ? download(url, init) : authorityFetch(url, init),
       );
+    } else {
+      discovered[client.customFetch] = authorityFetch;
     }
     discovered.timeout = entra.httpTimeoutSeconds;
     // openid-client fills Entra's {tenantid} template only when it resolves discovery itself on
@@ -102,6 +108,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
           clientAuth,
           allowInsecureRequests: entra.allowInsecureHttp,
           timeoutSeconds: entra.httpTimeoutSeconds,
+          fetch: discovered[client.customFetch] ?? authorityFetch,
         })
       : undefined;
     configuration = discovered;
@@ -174,7 +181,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
  * library refetches for an unknown key only when its copy is a minute old, so this never hides a
  * rotation). Every other request (discovery, token) passes straight through.
  */
-export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: typeof fetch = fetch, holdMs = 1000): client.CustomFetch {
+export function shareConcurrentJwksFetches(jwksUri: string, fetchImpl: client.CustomFetch = fetch, holdMs = 1000): client.CustomFetch {
   const target = new URL(jwksUri).href;
   let inflight: Promise<Response> | undefined;
   // The hold is measured on the wall clock, not with a timer: a refetch that openid-client asks for

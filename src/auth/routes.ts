@@ -13,6 +13,7 @@ import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
 import { entraSignInError, translateOidcError } from './oidc-errors.js';
 import { sanitizeReturnTo } from './return-to.js';
+import { createLoginSecrets } from './login-secrets.js';
 import { parseLoginOptions } from './login-options.js';
 import { assertIssuedInThePast, toSessionUser, userKey } from './session-user.js';
 import { fetchTransitiveGroupIds, hasGroupsOverage } from './graph-groups.js';
@@ -50,9 +51,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       maxAge: config.loginTransaction.ttlMs,
     });
 
-    const state = client.randomState();
-    const nonce = client.randomNonce();
-    const code_verifier = client.randomPKCECodeVerifier();
+    const { state, nonce, code_verifier, code_challenge } = createLoginSecrets();
     await transactions.put(
       state,
       { code_verifier, nonce, returnTo, binding: sha256(binding), createdAt: clock(), ...(options.prompt ? { prompt: options.prompt } : {}) },
@@ -63,7 +62,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       scope: config.entra.scope,
       response_type: 'code',
       response_mode: 'query',
-      code_challenge: await client.calculatePKCECodeChallenge(code_verifier),
+      code_challenge,
       code_challenge_method: 'S256',
       state,
       nonce,

@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi';
-import type { IDToken, ServerMetadata } from 'openid-client';
+import type { CustomFetch, IDToken, ServerMetadata } from 'openid-client';
 import { isGuid } from '../config.js';
 
 export interface CodeGrantChecks {
@@ -23,6 +23,8 @@ export interface TemplateIssuerGrantOptions {
   readonly clientAuth: oauth.ClientAuth;
   readonly allowInsecureRequests: boolean;
   readonly timeoutSeconds: number;
+  /** The HTTP client for the token and JWKS requests (authority-fetch.ts). */
+  readonly fetch: CustomFetch;
 }
 
 /**
@@ -57,6 +59,7 @@ export function createTemplateIssuerGrant(options: TemplateIssuerGrantOptions): 
   const jwksCache: oauth.JWKSCacheInput = {};
   const requestOptions = () => ({
     [oauth.allowInsecureRequests]: options.allowInsecureRequests,
+    [oauth.customFetch]: options.fetch,
     signal: AbortSignal.timeout(options.timeoutSeconds * 1000),
   });
 
