@@ -36,9 +36,22 @@ export function createLogger(level: LogLevel, destination: DestinationStream = p
       level,
       base: { service: 'ilogon-mha-signin' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimeOncePerMillisecond,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,
   );
+}
+
+// pino's isoTime formats a Date for every line; lines written within the same millisecond (most of them under
+// load) share one string.
+let lastMs = -1;
+let lastTime = '';
+function isoTimeOncePerMillisecond(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }

@@ -8,12 +8,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { SessionData } from 'express-session';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { emit, handle, portArg } from './ipc.js';
 
 // The compiled build, as `npm start` runs it: tsx's on-the-fly transform wraps every closure in a naming
 // helper, which would bill the product for work production never does. Types come from src/.
-const dist = (file: string) => new URL(`../../dist/${file}`, import.meta.url);
+// BENCH_DIST names another build to measure (paired A/B runs of a change: see README "Benchmark").
+const distRoot = process.env['BENCH_DIST'] ? pathToFileURL(`${process.env['BENCH_DIST'].replace(/\/$/, '')}/`) : new URL('../../dist/', import.meta.url);
+const dist = (file: string) => new URL(file, distRoot);
 if (!existsSync(fileURLToPath(dist('start.js')))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
 const { parseConfig } = (await import(dist('config.js').href)) as typeof import('../../src/config.js');
 const { createLogger } = (await import(dist('logger.js').href)) as typeof import('../../src/logger.js');

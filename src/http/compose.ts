@@ -40,8 +40,14 @@ export function compose(...handlers: readonly RequestHandler[]): RequestHandler 
  */
 export function matchesPrefix(pathname: string, prefixes: readonly string[]): boolean {
   const p = pathname.toLowerCase();
-  return prefixes.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
+  for (const prefix of prefixes) {
+    // A plain loop and a character test: this runs several times on every request.
+    if (p.startsWith(prefix) && (p.length === prefix.length || p.charCodeAt(prefix.length) === SLASH)) return true;
+  }
+  return false;
 }
+
+const SLASH = 47;
 
 /**
  * Enters `handler` (usually a Router of absolute paths) only for paths under one of the prefixes; every

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 
@@ -33,27 +35,51 @@ function lazyRequestLog(proto: object): void {
   });
 }
 
+// The access line and the metrics are written when Node reports the response finished on its diagnostics
+// channel: one subscriber for the process instead of a 'finish' listener (and its closure) added and removed
+// on every request. Each request carries its app's observer, so several apps in one process (the tests, the
+// dev server's emulator) each see only their own requests.
+const ON_FINISH = Symbol('request finished observer');
+const STARTED = Symbol('request started at');
+type Observed = IncomingMessage & { [ON_FINISH]?: (req: Request, res: Response, ms: number) => void; [STARTED]?: number };
+let subscribed = false;
+function observeFinishedResponses(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('http.server.response.finish', (message) => {
+    const { request, response } = message as { request: Observed; response: ServerResponse };
+    const observer = request[ON_FINISH];
+    if (observer) observer(request as Request, response as Response, performance.now() - request[STARTED]!);
+  });
+}
+
 export function requestContext(logger: Logger, onFinish?: (req: Request, res: Response, seconds: number) => void) {
   // The access line is built only from values we produce (method, path, status, timing, the validated
   // id): no header, query or body can reach it, so none of the redaction paths can ever match it. It
   // skips pino's redaction, whose wildcard paths (`*.code`, ...) otherwise cost as much as the rest of
   // the line on every request (bench/README). Every other log call, req.log included, is still redacted.
   const accessLog = logger.child({}, { redact: [] });
+  const finished = (req: Request, res: Response, ms: number): void => {
+    accessLog.info({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    onFinish?.(req, res, ms / 1000);
+  };
+  observeFinishedResponses();
+  let loggerProto: object | undefined;
   return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
-    const incoming = req.get('x-request-id');
-    const id = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    (req as Observed)[STARTED] = performance.now();
+    // Node joins a repeated X-Request-Id into one string; such a value fails the pattern and is replaced.
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
-    lazyRequestLog(Object.getPrototypeOf(req) as object);
+    const proto = Object.getPrototypeOf(req) as object;
+    if (proto !== loggerProto) {
+      lazyRequestLog(proto);
+      loggerProto = proto;
+    }
     (req as WithLogger)[PARENT] = logger;
     res.setHeader('X-Request-Id', id);
     res.locals['requestId'] = id;
-    const started = process.hrtime.bigint();
-    // One listener for the access line and the caller's observer (metrics): one timing, one closure.
-    res.once('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      accessLog.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-      onFinish?.(req, res, ms / 1000);
-    });
+    (req as Observed)[ON_FINISH] = finished;
     next();
   };
 }
