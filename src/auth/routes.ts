@@ -8,6 +8,7 @@ import { destroySession, establishSession } from '../session/session-middleware.
 import type { Views } from '../http/views.js';
 import { markSignedOut } from '../http/signed-out-notice.js';
 import { readCookie } from '../http/cookies.js';
+import { redirectTo } from '../http/redirect.js';
 import { parseEntraError } from './entra-errors.js';
 import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
@@ -69,7 +70,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
       ...options,
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(302, url.href);
+    redirectTo(res, 302, url.href);
   });
 
   router.get('/auth/callback', async (req, res) => {
@@ -128,7 +129,7 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     await establishSession(req, user, clock());
     if (user.sid) await backend.sidIndex.add(user.sid, req.sessionID, config.session.absoluteTimeoutMs);
     req.log.info({ event: 'signin.success', tid: user.tid, oid: user.oid, user: userKey(user) }, 'sign-in succeeded');
-    res.redirect(302, tx.returnTo);
+    redirectTo(res, 302, tx.returnTo);
   });
 
   // A GET (a bookmarked or typed link) only shows a confirmation: sign-out itself needs the CSRF token.

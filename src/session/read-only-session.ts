@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { SessionBackend } from './backend.js';
 import { matchesPrefix } from '../http/compose.js';
 import type { SessionReader } from './session-reader.js';
+import { readCookie } from '../http/cookies.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
@@ -15,6 +16,9 @@ import type { SessionReader } from './session-reader.js';
  * does for such a request and nothing else: the same cookie, unsigned with the same secrets, one read of the
  * same store, the same expiry rule; no write and no Set-Cookie.
  *
+ * The login step (/auth/login) neither reads nor writes the session: from a browser that sends no session
+ * cookie it gets no session at all (express-session would make an id and a Session only to drop them).
+ *
  * Everything else goes to express-session unchanged: a request with no or a bad cookie, an expired session
  * (enforceSessionLifetime ends it and may renew it silently), one whose idle clock is due for its throttled
  * refresh (a write), and every other path (sign-in, sign-out, front-channel logout, ...). A store error is
@@ -25,10 +29,15 @@ const SessionOf = session.Session as unknown as new (req: Request, data: Session
 
 export function sessionLayer(config: Config, backend: SessionBackend, reader: SessionReader, fullSession: RequestHandler, clock: () => number): RequestHandler {
   const { touchIntervalMs } = config.session;
+  const { cookieName } = config.session;
   const readOnlyPaths = ['/auth/check', '/mha', '/api', ...config.gateway.paths];
 
   return function sessionOrReadOnly(req: Request, res: Response, next: NextFunction): void {
     if (!matchesPrefix(req.path, readOnlyPaths)) {
+      if (req.path === '/auth/login' && readCookie(req, cookieName) === undefined) {
+        next();
+        return;
+      }
       fullSession(req, res, next);
       return;
     }
