@@ -5,7 +5,7 @@
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smoke run (tiny durations; the figures are not meaningful)
  *   options: --rounds N --seconds S --warmup S --connections N --signins N --sessions N
- *            --only bare,eoc,memory-api,memory-page,redis-api,redis-page,signin --cpu-prof (profiles each measured window into bench/profiles/)
+ *            --only bare,bare-server,eoc,memory-api,memory-page,redis-api,redis-page,signin --cpu-prof (profiles each measured window into bench/profiles/)
  *            --json FILE (also write the raw results)
  *
  * Method: every measurement starts its target fresh on a random loopback port; the app is pinned to
@@ -53,10 +53,13 @@ interface Target {
   readonly script: 'bare' | 'eoc' | 'product';
   readonly path: string;
   readonly store?: 'memory' | 'redis';
+  /** Extra arguments for the target's script. */
+  readonly args?: readonly string[];
 }
 
 const ALL_TARGETS: readonly Target[] = [
   { key: 'bare', label: '(a) bare Express 5, one route', script: 'bare', path: '/api/me' },
+  { key: 'bare-server', label: "(a') the same, on the product's HTTP server", script: 'bare', path: '/api/me', args: ['--app-server'] },
   { key: 'eoc', label: '(b) express-openid-connect requiresAuth()', script: 'eoc', path: '/api/me' },
   { key: 'memory-api', label: 'product /api/me, memory store', script: 'product', path: '/api/me', store: 'memory' },
   { key: 'memory-page', label: 'product /mha/, memory store', script: 'product', path: '/mha/', store: 'memory' },
@@ -83,7 +86,7 @@ interface Running {
 }
 
 /** Starts a target fresh: the emulator first (its client knows the target's port), then the target. */
-async function startTarget(t: Pick<Target, 'script' | 'store'>, redis?: BenchRedis): Promise<Running> {
+async function startTarget(t: Pick<Target, 'script' | 'store' | 'args'>, redis?: BenchRedis): Promise<Running> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let emulator: Child | undefined;
@@ -93,7 +96,7 @@ async function startTarget(t: Pick<Target, 'script' | 'store'>, redis?: BenchRed
     emulator = started.child;
     ready = started.ready;
   }
-  const args = [String(port)];
+  const args = [String(port), ...(t.args ?? [])];
   const client = [String(ready['clientId']), String(ready['clientSecret'])];
   if (t.script === 'eoc') args.push(String(ready['issuer']), ...client);
   if (t.script === 'product') args.push(String(ready['authorityHost']), String(ready['tenantId']), ...client);
@@ -356,7 +359,7 @@ function report(
     const mine = gated.filter((g) => g.key === t.key);
     if (mine.length === 0) continue;
     const failures = mine.reduce((a, g) => a + g.failures, 0);
-    const vsEoc = t.key === 'bare' || t.key === 'eoc' ? () => '' : (rounds: ReturnType<typeof perRound>) => ratio(rounds, t.key, 'eoc');
+    const vsEoc = t.script !== 'product' ? () => '' : (rounds: ReturnType<typeof perRound>) => ratio(rounds, t.key, 'eoc');
     lines.push(
       `| ${t.label}${failures ? ` — **${failures} failed responses**` : ''} | ${fmt(summarize(mine.map((g) => g.rps)))} | ` +
         `${fmt(summarize(mine.map((g) => g.p50Ms)), 2)} | ${fmt(summarize(mine.map((g) => g.p99Ms)), 2)} | ` +

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { createAppServer } from './http/app-server.js';
 import type { Config, HttpLimits } from './config.js';
 import { redactedConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -121,17 +122,15 @@ export async function start(config: Config, logger: Logger, options: StartOption
   });
 
   // Explicit limits: a slow or oversized client cannot hold a socket or memory.
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // How often the two timeouts above are checked (Node's default is 30 s).
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-    },
-    app,
-  );
+  const { server, serve } = createAppServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often the two timeouts above are checked (Node's default is 30 s).
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  });
+  serve(app);
   server.on('clientError', answerClientError);
   const host = options.host ?? '0.0.0.0';
   const port = await listen(server, options.port ?? config.port, host);

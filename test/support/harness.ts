@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
+import { createAppServer } from '../../src/http/app-server.js';
 import { parseConfig, type Config, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createOidcClient, type OidcClient } from '../../src/auth/oidc-client.js';
@@ -46,7 +46,8 @@ export interface HarnessOptions {
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const server: Server = createServer();
+  // The server production runs (src/http/app-server.ts): listening first, to learn the port BASE_URL needs.
+  const { server, serve } = createAppServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://${options.appHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   // The public origin registered in Entra: the listening address unless a test puts a proxy in front.
@@ -97,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     version: 'test',
     clock,
   });
-  server.on('request', app);
+  serve(app);
   const detachGateway = app.attachServer(server);
 
   return {
