@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   // Every page and API answer is Cache-Control: no-store, so nothing ever revalidates it: an ETag would
-  // be a SHA-1 of each body for nothing (measured on the gated path, bench/README). Static assets keep
+  // be a SHA-1 of each body for nothing (measured on the gated path, README "Benchmark"). Static assets keep
   // their own ETags (express.static sets them itself).
   app.set('etag', false);
   // A hop count, never `true`: only that many proxies may speak for the client's address and scheme.

@@ -27,7 +27,7 @@ export function createSessionReader(config: Config, store: Store, clock: () => n
   const { cookieName, secrets } = config.session;
 
   // Cookie values whose signature has been checked, to their session id: an HMAC per request was a
-  // measurable share of the gated path (bench/README), and a signed-in browser sends the same value on every
+  // measurable share of the gated path (README "Benchmark"), and a signed-in browser sends the same value on every
   // request. Only values that verified are kept, so an unknown or tampered value always gets the full
   // check. Bounded, oldest first out; a destroyed session's entry is harmless (the store read finds nothing).
   const verified = new Map<string, string>();
