@@ -18,20 +18,27 @@ export interface AppServer {
   serve(app: Express): void;
 }
 
-// Node's IncomingMessage and ServerResponse are constructor functions (not classes): an object made by `new`
-// on a function whose prototype is Express's is initialised by calling them on it. (Reflect.construct with
-// another new.target also gives the right prototype, but V8 then lays every request out more slowly:
-// measured, it cost more than it saved.)
-type Initialiser = (this: object, ...args: unknown[]) => void;
+/**
+ * A constructor initialised by `Base` whose instances get the constructor's own `prototype`, which the caller
+ * sets. Node's IncomingMessage and ServerResponse are constructor functions (Node 20 and 22), so `Base` is
+ * called on the object `new` made; should a later Node make them classes, Reflect.construct (with this
+ * constructor as new.target) does the same job. The class form is only the fallback: V8 lays out objects made
+ * that way more slowly (measured: it cost more than the prototype change saved).
+ */
+export function initialisedBy<T extends object>(Base: new (...args: never[]) => T): { new (...args: unknown[]): T; prototype: object } {
+  const isClass = /^class\b/.test(Function.prototype.toString.call(Base));
+  const initialise = Base as unknown as (this: object, ...args: unknown[]) => void;
+  function Made(this: T, ...args: unknown[]): T | void {
+    if (isClass) return Reflect.construct(Base, args, Made) as T;
+    initialise.call(this, ...args);
+  }
+  return Made as unknown as { new (...args: unknown[]): T; prototype: object };
+}
 
 /** Separate from serve() so a server can listen (and learn its port) before the app that needs it exists. */
 export function createAppServer(options: ServerOptions = {}): AppServer {
-  function AppRequest(this: IncomingMessage, ...args: unknown[]): void {
-    (IncomingMessage as unknown as Initialiser).call(this, ...args);
-  }
-  function AppResponse(this: ServerResponse, ...args: unknown[]): void {
-    (ServerResponse as unknown as Initialiser).call(this, ...args);
-  }
+  const AppRequest = initialisedBy(IncomingMessage);
+  const AppResponse = initialisedBy(ServerResponse);
   // Node's own prototypes until an app is served.
   AppRequest.prototype = IncomingMessage.prototype;
   AppResponse.prototype = ServerResponse.prototype;

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAppServer } from '../../src/http/app-server.js';
+import { createAppServer, initialisedBy } from '../../src/http/app-server.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -63,5 +63,36 @@ describe('the app server', () => {
     const { serve } = createAppServer();
     serve(express());
     expect(() => serve(express())).toThrow(/already serves/);
+  });
+});
+
+describe('initialisedBy', () => {
+  // Node 20 and 22 make IncomingMessage and ServerResponse constructor functions; a later Node might make them
+  // classes. Both forms must give an instance initialised by the base, with the prototype set afterwards.
+  const proto = { kind: 'chosen prototype' };
+
+  it('initialises from a constructor function, with the prototype given later', () => {
+    function Base(this: { value?: number }, value: number) {
+      this.value = value;
+    }
+    const Made = initialisedBy(Base as unknown as new (value: number) => { value: number });
+    Made.prototype = proto;
+    const made = new Made(7);
+    expect(Object.getPrototypeOf(made)).toBe(proto);
+    expect(made.value).toBe(7);
+  });
+
+  it('initialises from a class, which cannot be called without new', () => {
+    class Base {
+      readonly value: number;
+      constructor(value: number) {
+        this.value = value;
+      }
+    }
+    const Made = initialisedBy(Base);
+    Made.prototype = proto;
+    const made = new Made(9);
+    expect(Object.getPrototypeOf(made)).toBe(proto);
+    expect(made.value).toBe(9);
   });
 });
