@@ -91,8 +91,9 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
         onJwksFetch?.();
         return authorityFetch(url, init);
       };
+      const jwksHref = new URL(jwksUri).href;
       discovered[client.customFetch] = shareConcurrentJwksFetches(jwksUri, (url, init) =>
-        new URL(url).href === new URL(jwksUri).href ? download(url, init) : authorityFetch(url, init),
+        new URL(url).href === jwksHref ? download(url, init) : authorityFetch(url, init),
       );
     } else {
       discovered[client.customFetch] = authorityFetch;

@@ -3,8 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { SessionBackend } from './backend.js';
 import { matchesPrefix } from '../http/compose.js';
-import type { SessionReader } from './session-reader.js';
-import { readCookie } from '../http/cookies.js';
+import { firstCookie, type SessionReader } from './session-reader.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
@@ -28,13 +27,12 @@ import { readCookie } from '../http/cookies.js';
 const SessionOf = session.Session as unknown as new (req: Request, data: SessionData) => Request['session'];
 
 export function sessionLayer(config: Config, backend: SessionBackend, reader: SessionReader, fullSession: RequestHandler, clock: () => number): RequestHandler {
-  const { touchIntervalMs } = config.session;
-  const { cookieName } = config.session;
+  const { touchIntervalMs, cookieName } = config.session;
   const readOnlyPaths = ['/auth/check', '/mha', '/api', ...config.gateway.paths];
 
   return function sessionOrReadOnly(req: Request, res: Response, next: NextFunction): void {
     if (!matchesPrefix(req.path, readOnlyPaths)) {
-      if (req.path === '/auth/login' && readCookie(req, cookieName) === undefined) {
+      if (req.path === '/auth/login' && firstCookie(req.headers.cookie, cookieName) === undefined) {
         next();
         return;
       }
