@@ -1,6 +1,7 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
+import { forwardEntryProblem } from './gateway/forwarded-headers.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -109,6 +110,11 @@ export interface GatewayConfig {
   readonly timeoutMs: number;
   /** Forward our session and login cookies to the upstream (off: they are removed from Cookie). */
   readonly passCookies: boolean;
+  /**
+   * UPSTREAM_FORWARD_HEADERS: request headers forwarded besides the standard ones (lower case; a trailing
+   * `*` for a prefix). Never an identity or routing header.
+   */
+  readonly forwardHeaders: readonly string[];
   readonly headerSets: readonly IdentityHeaderSet[];
   /** Signing key for X-MHA-Identity; `key` is non-enumerable (see hideSecrets). */
   readonly jwt: { readonly alg: 'HS256' | 'RS256'; readonly key: string } | undefined;
@@ -432,7 +438,9 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     requiredRole: config.authorization.requiredRole ?? null,
     showErrorDetails: config.errorPages.showDetails,
     upstreamUrl: config.gateway.upstreamUrl ?? '(none: built-in pages)',
-    ...(config.gateway.upstreamUrl ? { upstreamPaths: config.gateway.paths, upstreamTimeoutMs: config.gateway.timeoutMs } : {}),
+    ...(config.gateway.upstreamUrl
+      ? { upstreamPaths: config.gateway.paths, upstreamTimeoutMs: config.gateway.timeoutMs, upstreamForwardHeaders: config.gateway.forwardHeaders }
+      : {}),
     identityHeaders: config.gateway.headerSets,
     identityToken: config.gateway.jwt ? `${config.gateway.jwt.alg} (key set)` : 'off',
     sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
@@ -481,8 +489,8 @@ function parseRoleValue(raw: string | undefined, name: string, problems: string[
 type ValueOf = (name: string) => string | undefined;
 
 /**
- * Gateway mode: UPSTREAM_URL, UPSTREAM_PATHS, UPSTREAM_TIMEOUT_MS, PASS_COOKIES, IDENTITY_HEADERS and
- * UPSTREAM_JWT_KEY. The identity headers and the signed token also serve /auth/check, so they are read
+ * Gateway mode: UPSTREAM_URL, UPSTREAM_PATHS, UPSTREAM_FORWARD_HEADERS, UPSTREAM_TIMEOUT_MS, PASS_COOKIES,
+ * IDENTITY_HEADERS and UPSTREAM_JWT_KEY. The identity headers and the signed token also serve /auth/check, so they are read
  * whether or not an upstream is set.
  */
 function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[]): GatewayConfig {
@@ -513,6 +521,18 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
       } else if (!paths.includes(prefix)) {
         paths.push(prefix);
       }
+    }
+  }
+
+  const forwardHeaders: string[] = [];
+  const forwardRaw = value('UPSTREAM_FORWARD_HEADERS');
+  if (forwardRaw !== undefined && upstreamRaw === undefined) {
+    problems.push('UPSTREAM_FORWARD_HEADERS: only used together with UPSTREAM_URL; set UPSTREAM_URL or remove UPSTREAM_FORWARD_HEADERS');
+  } else if (forwardRaw !== undefined) {
+    for (const entry of forwardRaw.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const problem = forwardEntryProblem(entry);
+      if (problem) problems.push(`UPSTREAM_FORWARD_HEADERS: ${problem}; expected a comma list of your backend's own request headers, e.g. X-Tenant-Hint,X-Custom-*`);
+      else if (!forwardHeaders.includes(entry.toLowerCase())) forwardHeaders.push(entry.toLowerCase());
     }
   }
 
@@ -555,7 +575,7 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
     }
   }
 
-  return { upstreamUrl, paths, timeoutMs, passCookies, headerSets, jwt };
+  return { upstreamUrl, paths, timeoutMs, passCookies, forwardHeaders, headerSets, jwt };
 }
 
 /** Why a PEM cannot sign RS256, or undefined when it can. Never echoes the key. */

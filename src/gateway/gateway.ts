@@ -13,8 +13,9 @@ import { sanitizeReturnTo } from '../auth/return-to.js';
 import { UnauthenticatedError, UpstreamError } from '../errors.js';
 import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
-import { identityHeaders, stripIdentityHeaders } from './identity-headers.js';
-import { createIdentitySigner } from './identity-token.js';
+import { createIdentity } from './identity.js';
+import { createIdentitySigner, type RequestBinding } from './identity-token.js';
+import { createForwardFilter, type ForwardFilter } from './forwarded-headers.js';
 import { withoutCookies, type SessionReader } from '../session/session-reader.js';
 import { matchesPrefix } from '../http/compose.js';
 
@@ -52,12 +53,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const publicUrl = new URL(config.baseUrl);
   const signer = gw.jwt ? createIdentitySigner(gw.jwt, config.baseUrl, gw.upstreamUrl ?? config.baseUrl, clock) : undefined;
   const ourCookies = [config.session.cookieName, config.loginTransaction.cookieName];
-
-  async function identityFor(user: SessionUser): Promise<Record<string, string>> {
-    const headers = identityHeaders(user, gw.headerSets);
-    if (signer) headers['x-mha-identity'] = await signer.sign(user);
-    return headers;
-  }
+  const identityFor = createIdentity({ sets: gw.headerSets, signer, graphHost: config.entra.graphHost });
+  const forwardFilter = createForwardFilter(gw.forwardHeaders);
 
   const router = Router();
 
@@ -86,8 +83,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
       res.locals['signInHref'] = `/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(original))}`;
       return next(new UnauthenticatedError());
     }
-    runGates(roleGatesFor((original ?? '/').split('?')[0] ?? '/'), req, res, next, () => {
-      answerCheck(res, user).catch(next);
+    const judged = (original ?? '/').split('?')[0] ?? '/';
+    runGates(roleGatesFor(judged), req, res, next, () => {
+      // The token names the request the gate judged: the proxy's original method and this path.
+      answerCheck(res, user, { method: originalMethod(req), path: judged }).catch(next);
     });
   });
   router.get('/auth/identity-jwks.json', async (_req, res, next) => {
@@ -97,9 +96,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     res.json(jwks);
   });
 
-  async function answerCheck(res: Response, user: SessionUser): Promise<void> {
+  async function answerCheck(res: Response, user: SessionUser, binding: RequestBinding): Promise<void> {
     res.setHeader('Cache-Control', 'no-store');
-    for (const [name, value] of Object.entries(await identityFor(user))) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(await identityFor(user, binding))) res.setHeader(name, value);
     res.status(202).end();
   }
 
@@ -141,7 +140,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   async function forward(req: Request, res: Response, next: NextFunction): Promise<void> {
     const user = req.session.user!;
     const removed = prepareUpstreamHeaders(req.headers, {
-      identity: await identityFor(user),
+      identity: await identityFor(user, { method: req.method, path: (req.url ?? '/').split('?')[0] ?? '/' }),
+      forward: forwardFilter,
       passCookies: gw.passCookies,
       ourCookies,
       publicUrl,
@@ -149,7 +149,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clientIp: req.ip ?? req.socket.remoteAddress ?? '',
       websocket: false,
     });
-    if (removed.length > 0) req.log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity headers sent by the client');
+    if (removed.length > 0) req.log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity or routing headers sent by the client');
     proxy.web(req, res, {}, (err) => next(toUpstreamError(err)));
   }
 
@@ -189,7 +189,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       return rejectUpgrade(socket, 403, 'missing_role');
     }
     const removed = prepareUpstreamHeaders(req.headers, {
-      identity: await identityFor(found.user),
+      identity: await identityFor(found.user, { method: req.method, path }),
+      forward: forwardFilter,
       passCookies: gw.passCookies,
       ourCookies,
       publicUrl,
@@ -197,7 +198,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clientIp: clientIpFrom(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for'], config.trustProxy),
       websocket: true,
     });
-    if (removed.length > 0) log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity headers sent by the client');
+    if (removed.length > 0) log.warn({ event: 'gateway.spoofed_headers', headers: removed }, 'removed identity or routing headers sent by the client');
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
     log.info({ event: 'gateway.websocket', path, outcome: 'forwarded' }, 'websocket forwarded');
@@ -231,6 +232,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
 }
 
+/**
+ * The original request's method, from the header paired with the URI header /auth/check judged: nginx's
+ * X-Original-Method beside X-Original-URI (the README snippet sets both), Traefik's X-Forwarded-Method beside
+ * X-Forwarded-Uri. Undefined when the proxy does not say: the token then carries no method claim.
+ */
+function originalMethod(req: Request): string | undefined {
+  return req.get('x-forwarded-uri') !== undefined ? req.get('x-forwarded-method') : req.get('x-original-method');
+}
+
 /** Runs Express-style gates in order; `done` only when every one passed (each either calls next or answers). */
 function runGates(gates: readonly Gate[], req: Request, res: Response, next: NextFunction, done: () => void): void {
   const step =
@@ -246,6 +256,8 @@ function runGates(gates: readonly Gate[], req: Request, res: Response, next: Nex
 
 export interface UpstreamHeaderOptions {
   readonly identity: Readonly<Record<string, string>>;
+  /** Which client headers may pass (forwarded-headers.ts); the standard ones when not given. */
+  readonly forward?: ForwardFilter;
   readonly passCookies: boolean;
   readonly ourCookies: readonly string[];
   readonly publicUrl: URL;
@@ -257,14 +269,16 @@ export interface UpstreamHeaderOptions {
 // Hop-by-hop (RFC 9110 7.6.1) or meaningful only between the client and us.
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'expect', 'forwarded', 'x-real-ip'];
 
+const standardHeaders = createForwardFilter();
+
 /**
  * Rewrites the incoming headers into what the upstream receives (http-proxy copies `req.headers`):
- * client identity headers removed, hop-by-hop headers (and any header the client lists in Connection) dropped,
+ * only allow-listed client headers kept (never an identity or routing one), hop-by-hop headers (and any header the client lists in Connection) dropped,
  * our cookies removed unless PASS_COOKIES, Host and X-Forwarded-* from BASE_URL and the trusted client
- * address, then our identity headers. Returns the identity header names the client had sent.
+ * address, then our identity headers. Returns the identity and routing header names the client had sent.
  */
 export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, o: UpstreamHeaderOptions): string[] {
-  const removed = stripIdentityHeaders(headers);
+  const removed = (o.forward ?? standardHeaders)(headers);
   const listed = String(headers['connection'] ?? '')
     .split(',')
     .map((t) => t.trim().toLowerCase())
@@ -283,6 +297,9 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, o: Upstream
   headers.host = o.publicUrl.host;
   headers['x-forwarded-host'] = o.publicUrl.host;
   headers['x-forwarded-proto'] = o.publicUrl.protocol.replace(':', '');
+  // BASE_URL is an origin and paths go through unchanged, so there is no X-Forwarded-Prefix to send (an empty
+  // or "/" one would make some frameworks build "//path" links); the client's was removed with the rest.
+  headers['x-forwarded-port'] = o.publicUrl.port || (o.publicUrl.protocol === 'https:' ? '443' : '80');
   headers['x-forwarded-for'] = o.clientIp;
   headers['x-request-id'] = o.requestId;
   Object.assign(headers, o.identity);

@@ -28,7 +28,7 @@ const pem = (type: 'rsa' | 'ec', bits = 2048) =>
 describe('gateway configuration', () => {
   it('serves the built-in pages when no upstream is set, with both identity header sets and no token', () => {
     const g = parseConfig(valid).gateway;
-    expect(g).toEqual({ upstreamUrl: undefined, paths: ['/mha'], timeoutMs: 30_000, passCookies: false, headerSets: ['appservice', 'forwarded'], jwt: undefined });
+    expect(g).toEqual({ upstreamUrl: undefined, paths: ['/mha'], timeoutMs: 30_000, passCookies: false, forwardHeaders: [], headerSets: ['appservice', 'forwarded'], jwt: undefined });
   });
 
   it('reads the upstream origin, extra prefixes (normalised), timeout, cookies and header sets', () => {
@@ -71,6 +71,11 @@ describe('gateway configuration', () => {
     ['a query', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_PATHS: '/x?y=1' }, 'UPSTREAM_PATHS: "/x?y=1" is not a path prefix; expected absolute paths such as /reports,/files (no query, no "..", not "/")'],
     ['our sign-in routes', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_PATHS: '/AUTH/callback' }, 'UPSTREAM_PATHS: "/AUTH/callback" overlaps this server\'s own routes (/auth, /assets, /healthz, /readyz); choose another prefix'],
     ['our assets', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_PATHS: '/assets' }, 'UPSTREAM_PATHS: "/assets" overlaps this server\'s own routes (/auth, /assets, /healthz, /readyz); choose another prefix'],
+    ['issue 14 item 5: forward headers without an upstream', { UPSTREAM_FORWARD_HEADERS: 'X-Tenant-Hint' }, 'UPSTREAM_FORWARD_HEADERS: only used together with UPSTREAM_URL; set UPSTREAM_URL or remove UPSTREAM_FORWARD_HEADERS'],
+    ['issue 14 item 5: an identity header to forward', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_FORWARD_HEADERS: 'X-Tenant-Hint, Remote-User' }, 'UPSTREAM_FORWARD_HEADERS: "Remote-User" is an identity or routing header: only this server sets those; expected a comma list of your backend\'s own request headers, e.g. X-Tenant-Hint,X-Custom-*'],
+    ['issue 14 item 5: a routing header to forward', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_FORWARD_HEADERS: 'X-Original-URL' }, 'UPSTREAM_FORWARD_HEADERS: "X-Original-URL" is an identity or routing header: only this server sets those; expected a comma list of your backend\'s own request headers, e.g. X-Tenant-Hint,X-Custom-*'],
+    ['issue 14 item 5: a prefix covering identity headers', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_FORWARD_HEADERS: 'X-M*' }, 'UPSTREAM_FORWARD_HEADERS: "X-M*" covers identity or routing headers, which only this server sets; expected a comma list of your backend\'s own request headers, e.g. X-Tenant-Hint,X-Custom-*'],
+    ['issue 14 item 5: a name with an underscore', { UPSTREAM_URL: 'http://backend:8080', UPSTREAM_FORWARD_HEADERS: 'X_Tenant' }, 'UPSTREAM_FORWARD_HEADERS: "X_Tenant" is not a header name (letters, digits and -; no "_", which CGI and PHP read as "-"; a trailing * for a prefix); expected a comma list of your backend\'s own request headers, e.g. X-Tenant-Hint,X-Custom-*'],
     ['a timeout out of range', { UPSTREAM_TIMEOUT_MS: '50' }, 'UPSTREAM_TIMEOUT_MS: expected a whole number from 100 to 600000 (got "50")'],
     ['a non-boolean PASS_COOKIES', { PASS_COOKIES: 'maybe' }, 'PASS_COOKIES: expected true or false (got "maybe")'],
     ['an unknown header set', { IDENTITY_HEADERS: 'appservice,oauth' }, 'IDENTITY_HEADERS: expected a comma list of appservice, forwarded, or none (got "appservice,oauth")'],
@@ -81,6 +86,11 @@ describe('gateway configuration', () => {
     ['a 1024-bit RSA key', { UPSTREAM_JWT_KEY: pem('rsa', 1024) }, 'UPSTREAM_JWT_KEY: the RSA key has 1024 bits; at least 2048 are required'],
   ])('refuses %s with an exact message', (_name, env, message) => {
     expect(problemsOf({ ...valid, ...env })).toEqual([message]);
+  });
+
+  it('issue 14 item 5: reads UPSTREAM_FORWARD_HEADERS (names and prefixes, lower case, once each)', () => {
+    const g = parseConfig({ ...valid, UPSTREAM_URL: 'http://backend:8080', UPSTREAM_FORWARD_HEADERS: 'X-Tenant-Hint, x-tenant-hint,X-Custom-*' }).gateway;
+    expect(g.forwardHeaders).toEqual(['x-tenant-hint', 'x-custom-*']);
   });
 
   it('reports every gateway problem at once and never prints the key', () => {

@@ -107,7 +107,7 @@ describe('prepareUpstreamHeaders', () => {
       authorization: 'Bearer keep-me',
     };
     const removed = prepareUpstreamHeaders(headers, options);
-    expect(removed.sort()).toEqual(['x-mha-identity', 'x-ms-client-principal-id', 'x_forwarded_user']);
+    expect(removed.sort()).toEqual(['forwarded', 'x-forwarded-for', 'x-mha-identity', 'x-ms-client-principal-id', 'x_forwarded_user']);
     expect(headers).toEqual({
       host: 'mha.example.com',
       'x-ms-client-principal-id': user.oid,
@@ -116,6 +116,7 @@ describe('prepareUpstreamHeaders', () => {
       authorization: 'Bearer keep-me',
       'x-forwarded-host': 'mha.example.com',
       'x-forwarded-proto': 'https',
+      'x-forwarded-port': '443',
       'x-forwarded-for': '203.0.113.9',
       'x-request-id': 'req-1',
     });
