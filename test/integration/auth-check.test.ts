@@ -1,10 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { DEFAULT_USERS, type EmulatorUser } from '../../src/dev/emulator.js';
+import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
-import { startUpstream, type Upstream } from '../support/upstream.js';
+import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
+import { startUpstream, type Received, type Upstream } from '../support/upstream.js';
 
 const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
@@ -189,5 +192,151 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     expect(JSON.stringify(headers)).not.toContain('attacker');
     const principal = JSON.parse(Buffer.from(headers['x-ms-client-principal']!, 'base64').toString('utf8')) as { auth_typ: string };
     expect(principal.auth_typ).toBe('aad');
+  });
+});
+
+const groupIds = (n: number) => Array.from({ length: n }, (_, i) => `0a0b0c0d-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+/** Users in 30 and 200 groups (Entra's most in a token); B.Simon has none. */
+const GROUPED: EmulatorUser[] = [
+  { username: 'G.Thirty@contoso.com', name: 'G.Thirty', oid: '5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c30', email: 'G.Thirty@contoso.com', groups: groupIds(30) },
+  { username: 'G.TwoHundred@contoso.com', name: 'G.TwoHundred', oid: '6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3200', email: 'G.TwoHundred@contoso.com', groups: groupIds(200) },
+];
+const BY_GROUPS = [
+  [0, 'B.Simon'],
+  [30, 'G.Thirty'],
+  [200, 'G.TwoHundred'],
+] as const;
+const JWT_SECRET = 'auth-check-identity-secret-0123456789abcdef';
+const verifyIdentity = async (token: string, audience: string, issuer: string) =>
+  (await jwtVerify(token, new TextEncoder().encode(JWT_SECRET), { issuer, audience, algorithms: ['HS256'] })).payload;
+/** Bytes of the identity headers in a response, as they cross the wire (`Name: value\r\n`). */
+const identityBytes = (headers: Headers) =>
+  [...headers].filter(([name]) => isIdentityHeader(name)).reduce((sum, [name, value]) => sum + name.length + value.length + 4, 0);
+/** Bytes of a request's head as the backend parsed it: request line and every header line. */
+const requestBytes = (r: Received) =>
+  `${r.method} ${r.url} HTTP/1.1\r\n`.length + r.rawHeaders.reduce((sum, v, i) => sum + v.length + (i % 2 === 0 ? 2 : 2), 0) + 2;
+
+describe('issue 14 items 4 and 6: /auth/check answers with capped, request-bound identity', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ users: [...DEFAULT_USERS, ...GROUPED], env: { UPSTREAM_JWT_KEY: JWT_SECRET } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it.each(BY_GROUPS)('issue 14 item 4: a user in %i groups gets identity headers under 4 KB, with the overage marker when capped', async (groups, name) => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`, name);
+    const res = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/reports', 'x-original-method': 'GET' } });
+    expect(res.status).toBe(202);
+    expect(identityBytes(res.headers)).toBeLessThan(4096);
+    const user = h.emulator.users.find((u) => u.name === name)!;
+    const payload = await verifyIdentity(res.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    if (groups === 0) {
+      expect(res.headers.get('x-mha-groups-overage')).toBeNull();
+      expect(payload['groups']).toEqual([]);
+    } else {
+      // 30 groups already weigh more than 4 KB over three headers: none listed, the marker says where to read them.
+      const endpoint = `${h.config.entra.graphHost}/v1.0/users/${user.oid}/getMemberObjects`;
+      expect(res.headers.get('x-mha-groups-overage')).toBe(endpoint);
+      expect(res.headers.get('x-forwarded-groups')).toBeNull();
+      expect(payload['groups']).toBeUndefined();
+      expect(payload['_claim_sources']).toEqual({ src1: { endpoint } });
+      const principal = JSON.parse(Buffer.from(res.headers.get('x-ms-client-principal')!, 'base64').toString('utf8')) as { claims: Array<{ typ: string }> };
+      expect(principal.claims.filter((c) => c.typ === 'groups')).toEqual([]);
+      expect(principal.claims.map((c) => c.typ)).toContain('_claim_names');
+    }
+  });
+
+  it('issue 14 item 6: the token names the method and path the proxy asked about (nginx and Traefik headers), and lives 60 s', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`);
+    const nginx = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/reports/2024?page=2', 'x-original-method': 'POST' } });
+    expect(nginx.status).toBe(202);
+    const a = await verifyIdentity(nginx.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    expect(a).toMatchObject({ mha_method: 'POST', mha_path: '/mha/reports/2024' });
+    expect(a.exp! - a.iat!).toBe(60);
+    expect(a.jti).toEqual(expect.any(String));
+
+    const traefik = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/profile', 'x-forwarded-method': 'DELETE' } });
+    const b = await verifyIdentity(traefik.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    expect(b).toMatchObject({ mha_method: 'DELETE', mha_path: '/mha/profile' });
+    expect(b.jti).not.toBe(a.jti);
+
+    // A proxy that names no method: no method claim, so a backend that checks it refuses the token.
+    const unnamed = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/x' } });
+    const c = await verifyIdentity(unnamed.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    expect(c['mha_method']).toBeUndefined();
+    expect(c['mha_path']).toBe('/mha/x');
+  });
+});
+
+describe("issue 14 items 4-6: the README's nginx snippet with a real nginx", () => {
+  let h: Harness;
+  let up: Upstream;
+  let nginx: Nginx;
+  beforeAll(async () => {
+    up = await startUpstream();
+    h = await startHarness({ users: [...DEFAULT_USERS, ...GROUPED], env: { UPSTREAM_JWT_KEY: JWT_SECRET } });
+    nginx = await startNginx(h.baseUrl, up.url);
+  });
+  afterAll(async () => {
+    await nginx?.close();
+    await h?.close();
+    await up?.close();
+  });
+
+  it.each(BY_GROUPS)('issue 14 item 4: a user in %i groups reaches the backend (no 500) with a request under 8 KB', async (groups, name) => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`, name);
+    // A browser's usual headers besides: the backend must still be under 8 KB.
+    const res = await browser.request(`${nginx.url}/mha/echo`, {
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+        'accept-language': 'ja,en-US;q=0.9,en;q=0.8',
+        referer: `${nginx.url}/mha/`,
+      },
+    });
+    expect(res.status, nginx.output.join('')).toBe(200);
+    const seen = up.received[up.received.length - 1]!;
+    expect(seen.url).toBe('/mha/echo');
+    expect(requestBytes(seen)).toBeLessThan(8192);
+    const user = h.emulator.users.find((u) => u.name === name)!;
+    expect(seen.headers['x-ms-client-principal-id']).toBe(user.oid);
+    if (groups === 0) expect(seen.headers['x-mha-groups-overage']).toBeUndefined();
+    else expect(seen.headers['x-mha-groups-overage']).toBe(`${h.config.entra.graphHost}/v1.0/users/${user.oid}/getMemberObjects`);
+  });
+
+  it('issue 14 item 6: the X-MHA-Identity the backend gets names the method and path nginx forwarded', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`);
+    for (const [method, path] of [['GET', '/mha/echo'], ['POST', '/mha/reports/x'], ['DELETE', '/mha/items/7']] as const) {
+      const res = await browser.request(`${nginx.url}${path}?q=1`, { method, headers: { accept: 'application/json' } });
+      expect(res.status).toBe(200);
+      const seen = up.received[up.received.length - 1]!;
+      expect(seen.method).toBe(method);
+      const payload = await verifyIdentity(String(seen.headers['x-mha-identity']), h.baseUrl, h.baseUrl);
+      expect(payload).toMatchObject({ mha_method: method, mha_path: path });
+      expect(seen.url).toBe(`${payload['mha_path']}?q=1`);
+    }
+  });
+
+  it('issue 14 item 5: no identity or routing header a signed-in client sends reaches the backend', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`);
+    const spoofed = Object.fromEntries(ITEM_5_HEADERS.map((n) => [n, `spoofed-${n}`]));
+    const res = await browser.request(`${nginx.url}/mha/echo`, { headers: { ...spoofed, accept: 'application/json', 'x-custom-app': 'dropped-too' } });
+    expect(res.status).toBe(200);
+    const seen = up.received[up.received.length - 1]!;
+    expect(JSON.stringify(seen.rawHeaders)).not.toContain('spoofed');
+    expect(seen.headers['x-custom-app']).toBeUndefined();
+    // The standard ones pass, and nginx's own forwarding headers are nginx's.
+    expect(seen.headers['accept']).toBe('application/json');
+    expect(seen.headers['cookie']).toContain('mha.sid=');
+    expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.headers['x-forwarded-port']).toBe(new URL(nginx.url).port);
+    expect(seen.headers['x-forwarded-user']).toBe(h.emulator.users.find((u) => u.name === 'B.Simon')!.oid);
   });
 });

@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { DEFAULT_USERS, type EmulatorUser } from '../../src/dev/emulator.js';
 import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
+import { isRoutingHeader } from '../../src/gateway/forwarded-headers.js';
 import { Browser } from '../support/browser.js';
 import { appEnvFor, startHarness, type Harness } from '../support/harness.js';
 import { README_AUTH_CHECK_HEADING, README_SIGNIN } from '../support/nginx.js';
 import { readmeSnippet } from '../support/readme.js';
+import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
 
 // The README's proxy snippets against what GET /auth/check really answers. nginx's snippet also runs against a
 // real nginx (auth-check.test.ts); Traefik is not packaged for this machine, so its snippet is checked here:
@@ -21,6 +23,14 @@ const EVERYTHING: EmulatorUser = {
   groups: ['0a0b0c0d-0000-4000-8000-000000000001', '0a0b0c0d-0000-4000-8000-000000000002'],
 };
 
+/** And one whose groups do not fit: /auth/check sends the overage marker for them instead (issue 14 item 4). */
+const MANY_GROUPS: EmulatorUser = {
+  username: 'M.Groups@contoso.com',
+  name: 'M.Groups',
+  oid: '2e3d4c5b-6a79-4889-9a0b-1c2d3e4f5a77',
+  groups: Array.from({ length: 200 }, (_, i) => `0a0b0c0d-0000-4000-8000-${String(i + 1).padStart(12, '0')}`),
+};
+
 const JWT_SECRET = 'snippet-test-identity-secret-0123456789abcdef';
 
 let h: Harness;
@@ -29,7 +39,7 @@ let identity: string[];
 let others: string[];
 
 beforeAll(async () => {
-  h = await startHarness({ users: [...DEFAULT_USERS, EVERYTHING], env: { UPSTREAM_JWT_KEY: JWT_SECRET } });
+  h = await startHarness({ users: [...DEFAULT_USERS, EVERYTHING, MANY_GROUPS], env: { UPSTREAM_JWT_KEY: JWT_SECRET } });
   const browser = new Browser();
   await browser.signIn(`${h.baseUrl}/auth/login`, 'E.Everything');
   // With the idle clock due, so the answer carries its Set-Cookie too.
@@ -37,21 +47,27 @@ beforeAll(async () => {
   const res = await browser.request(`${h.baseUrl}/auth/check`);
   expect(res.status).toBe(202);
   const names = [...res.headers.keys()];
-  identity = names.filter(isIdentityHeader).sort();
-  others = names.filter((n) => !isIdentityHeader(n)).sort();
+  const many = new Browser();
+  await many.signIn(`${h.baseUrl}/auth/login`, 'M.Groups');
+  const overage = await many.request(`${h.baseUrl}/auth/check`);
+  expect(overage.status).toBe(202);
+  const overageNames = [...overage.headers.keys()];
+  identity = [...new Set([...names, ...overageNames].filter(isIdentityHeader))].sort();
+  others = [...new Set([...names, ...overageNames].filter((n) => !isIdentityHeader(n)))].sort();
 });
 afterAll(async () => {
   await h?.close();
 });
 
 describe('the identity headers /auth/check sends (what the snippets must carry)', () => {
-  it('are the README header table: App Service, oauth2-proxy style and X-MHA-Identity', () => {
+  it('are the README header table: App Service, oauth2-proxy style, X-MHA-Identity and (issue 14 item 4) X-MHA-Groups-Overage', () => {
     expect(identity).toEqual(
       [
         'x-forwarded-email',
         'x-forwarded-groups',
         'x-forwarded-preferred-username',
         'x-forwarded-user',
+        'x-mha-groups-overage',
         'x-mha-identity',
         'x-ms-client-principal',
         'x-ms-client-principal-id',
@@ -81,9 +97,24 @@ describe("README's nginx snippet (auth_request)", () => {
       const variable = [...variables].find(([, header]) => header === name)?.[0];
       expect(proxySet.get(name), `proxy_set_header ${name}`).toBe(`$${variable}`);
     }
-    // App Service's token headers, which we never send, are emptied (an empty value removes the header).
-    expect(proxySet.get('x-ms-token-aad-id-token')).toBe('""');
-    expect(proxySet.get('x-ms-token-aad-access-token')).toBe('""');
+  });
+
+  it('issue 14 item 5: forwards only the headers it names (an allow-list), none of them identity or routing but ours', () => {
+    expect(nginx).toMatch(/^\s*proxy_pass_request_headers\s+off;/m);
+    const location = nginx.slice(0, nginx.indexOf('location = /auth/check'));
+    const named = [...location.matchAll(/proxy_set_header\s+([\w-]+)\s+(\S+);/g)].map((m) => [m[1]!.toLowerCase(), m[2]!] as const);
+    for (const [name, value] of named) {
+      if (isIdentityHeader(name)) expect(identity, name).toContain(name);
+      else if (isRoutingHeader(name)) expect(value, name).toMatch(/^\$(remote_addr|scheme|host|server_port)$/);
+      // Every other header is the client's own, under its own name.
+      else expect(value, name).toBe(`$http_${name.replace(/-/g, '_')}`);
+    }
+  });
+
+  it('issue 14 items 4 and 6: sizes the auth answer buffer and names the original method to /auth/check', () => {
+    const check = nginx.slice(nginx.indexOf('location = /auth/check'));
+    expect(check).toMatch(/proxy_buffer_size\s+16k;/);
+    expect(check).toMatch(/proxy_set_header\s+X-Original-Method\s+\$request_method;/);
   });
 });
 
@@ -106,7 +137,7 @@ describe("README's Traefik snippet (forwardAuth)", () => {
     for (const name of others) expect(regex.test(canonical(name)), name).toBe(false);
   });
 
-  it('strips from the request every identity header name this server strips in gateway mode, and only those', () => {
+  it('strips from the request every identity and routing header name this server strips in gateway mode (issue 14 item 5), and only those', () => {
     // Traefik first removes every request header the regex matches, then copies the matching ones we sent:
     // so a spoofed header is gone even when we send no value for it (no email, no groups, no token).
     const names = [
@@ -116,11 +147,15 @@ describe("README's Traefik snippet (forwardAuth)", () => {
       'X-Auth-Request-User', 'X-Auth-Request-Email', 'Remote-User', 'X-Remote-User',
       // CGI and PHP read these as the names above.
       'X_MS_CLIENT_PRINCIPAL_ID', 'X_Forwarded_User', 'x_mha_identity', 'REMOTE_USER', 'X_AUTH_REQUEST_USER',
-      // Not identity: Traefik's own forwarding headers and everything else pass.
-      'X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Forwarded-Uri', 'X-Forwarded-Method', 'X-Forwarded-Port',
-      'X-Request-Id', 'Cookie', 'Authorization', 'Accept', 'X-Ms-Request-Id', 'X-Forwarded-Username', 'X-Remote-Addr',
+      // Issue 14 item 5: the other identity and routing headers a backend may trust.
+      ...ITEM_5_HEADERS, 'X-Remote-Addr', 'CF-Connecting-IP', 'X-Cluster-Client-IP', 'X-HTTP-Method', 'X-Method-Override', 'X-Host',
+      // Traefik's own forwarding headers (it replaces them at its entrypoint) and everything else pass.
+      'X-Forwarded-For', 'X-Forwarded-Host', 'X-Forwarded-Proto', 'X-Forwarded-Uri', 'X-Forwarded-Method', 'X-Forwarded-Port', 'X-Real-Ip',
+      'X-Request-Id', 'Cookie', 'Authorization', 'Accept', 'X-Ms-Request-Id', 'X-Forwarded-Username', 'Content-Type',
     ];
-    for (const name of names) expect(regex.test(name), name).toBe(isIdentityHeader(name));
+    const traefikOwn = (n: string) => /^(x[-_]forwarded([-_].*)?|forwarded|x[-_]real[-_]ip)$/i.test(n) && !isIdentityHeader(n);
+    const stripped = (n: string) => isIdentityHeader(n) || (isRoutingHeader(n) && !traefikOwn(n));
+    for (const name of names) expect(regex.test(name), name).toBe(stripped(name));
   });
 
   it('hands the renewed session cookie back to the browser (the https BASE_URL cookie name)', () => {
