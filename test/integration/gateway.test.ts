@@ -4,8 +4,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtVerify } from 'jose';
 import WebSocket from 'ws';
+import { DEFAULT_USERS, GROUP_USERS, type EmulatorUser } from '../../src/dev/emulator.js';
+import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
 import { chunkOf, CHUNK, closedPort, startUpstream, type Upstream } from '../support/upstream.js';
 
 const JWT_SECRET = 'gateway-test-identity-secret-0123456789abcdef';
@@ -365,5 +368,121 @@ describe('gateway: websockets', () => {
     expect((await open('/mha/socket', { cookie, origin: 'https://evil.example' })).status).toBe(403);
     expect((await open('/elsewhere', { cookie, origin: h.baseUrl })).status).toBe(404);
     expect(up.received.length).toBe(before);
+  });
+});
+
+describe('issue 14: what the backend receives in gateway mode', () => {
+  const groupIds = (n: number) => Array.from({ length: n }, (_, i) => `0a0b0c0d-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+  const GROUPED: EmulatorUser[] = [
+    { username: 'G.Thirty@contoso.com', name: 'G.Thirty', oid: '5e4d3c2b-1a0f-4e9d-8c7b-6a5f4e3d2c30', email: 'G.Thirty@contoso.com', groups: groupIds(30) },
+    { username: 'G.TwoHundred@contoso.com', name: 'G.TwoHundred', oid: '6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3200', email: 'G.TwoHundred@contoso.com', groups: groupIds(200) },
+  ];
+  let g: Harness;
+  beforeAll(async () => {
+    g = await startHarness({
+      users: [...DEFAULT_USERS, ...GROUPED, ...GROUP_USERS],
+      env: { UPSTREAM_URL: up.url, UPSTREAM_JWT_KEY: JWT_SECRET, UPSTREAM_FORWARD_HEADERS: 'X-Tenant-Hint,X-Custom-*' },
+    });
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+  const latest = () => up.received[up.received.length - 1]!;
+  const requestBytes = (r: { method: string; url: string; rawHeaders: string[] }) =>
+    `${r.method} ${r.url} HTTP/1.1\r\n`.length + r.rawHeaders.reduce((sum, v) => sum + v.length + 2, 0) + 2;
+  const identityBytes = (r: { rawHeaders: string[] }) =>
+    r.rawHeaders.reduce((sum, v, i, all) => (i % 2 === 0 && isIdentityHeader(v) ? sum + v.length + all[i + 1]!.length + 4 : sum), 0);
+  const verify = async (token: unknown) =>
+    (await jwtVerify(String(token), new TextEncoder().encode(JWT_SECRET), { issuer: g.baseUrl, audience: up.url, algorithms: ['HS256'] })).payload;
+
+  it.each([
+    [0, 'B.Simon'],
+    [30, 'G.Thirty'],
+    [200, 'G.TwoHundred'],
+    [250, 'G.Many'],
+  ] as const)('item 4: a user in %i groups reaches the backend with identity under 4 KB, the request under 8 KB, the marker when capped', async (groups, name) => {
+    const b = new Browser();
+    const { res } = await b.signIn(`${g.baseUrl}/mha/echo`, name);
+    expect(res.status).toBe(200);
+    const seen = latest();
+    expect(identityBytes(seen)).toBeLessThan(4096);
+    expect(requestBytes(seen)).toBeLessThan(8192);
+    const user = g.emulator.users.find((u) => u.name === name)!;
+    const payload = await verify(seen.headers['x-mha-identity']);
+    if (groups === 0) {
+      expect(seen.headers['x-mha-groups-overage']).toBeUndefined();
+    } else {
+      expect(seen.headers['x-mha-groups-overage']).toBe(`${g.config.entra.graphHost}/v1.0/users/${user.oid}/getMemberObjects`);
+      expect(seen.headers['x-forwarded-groups']).toBeUndefined();
+      expect(payload['groups']).toBeUndefined();
+      expect(payload['_claim_names']).toEqual({ groups: 'src1' });
+    }
+  });
+
+  it('item 5: no identity or routing header a signed-in client sends reaches the backend, over HTTP', async () => {
+    const b = new Browser();
+    await b.signIn(`${g.baseUrl}/auth/login`);
+    const spoofed = Object.fromEntries(ITEM_5_HEADERS.map((n) => [n, `spoofed-${n}`]));
+    const res = await b.request(`${g.baseUrl}/mha/echo`, {
+      headers: { ...spoofed, accept: 'application/json', 'x-tenant-hint': 'kept', 'x-custom-thing': 'kept', 'x-unknown': 'dropped' },
+    });
+    expect(res.status).toBe(200);
+    const { port } = new URL(g.baseUrl);
+    const seen = latest();
+    expect(JSON.stringify(seen.rawHeaders)).not.toContain('spoofed');
+    expect(seen.headers['x-tenant-hint']).toBe('kept');
+    expect(seen.headers['x-custom-thing']).toBe('kept');
+    expect(seen.headers['x-unknown']).toBeUndefined();
+    // Set by us, from BASE_URL.
+    expect(seen.headers['x-forwarded-port']).toBe(port);
+    expect(seen.headers['x-forwarded-prefix']).toBeUndefined();
+    expect(seen.headers['x-forwarded-user']).toBe(g.emulator.users.find((u) => u.name === 'B.Simon')!.oid);
+    const logged = g.logs.filter((l) => l['event'] === 'gateway.spoofed_headers').pop()!;
+    expect(logged['headers']).toEqual(expect.arrayContaining(['x-original-url', 'remote-user', 'oidc_claim_email']));
+  });
+
+  it('item 5: nor over a websocket handshake', async () => {
+    const b = new Browser();
+    await b.signIn(`${g.baseUrl}/auth/login`);
+    const spoofed = Object.fromEntries(ITEM_5_HEADERS.map((n) => [n, `spoofed-${n}`]));
+    const first = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const ws = new WebSocket(`${g.baseUrl.replace('http:', 'ws:')}/mha/socket`, {
+        headers: { ...spoofed, cookie: `mha.sid=${b.cookie(g.baseUrl, 'mha.sid')!}`, origin: g.baseUrl },
+      });
+      ws.once('message', (data) => {
+        resolve(JSON.parse(String(data)) as Record<string, unknown>);
+        ws.close();
+      });
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`websocket refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    expect(JSON.stringify(first['headers'])).not.toContain('spoofed');
+    expect(JSON.stringify(latest().rawHeaders)).not.toContain('spoofed');
+    expect((first['headers'] as Record<string, string>)['sec-websocket-key']).toEqual(expect.any(String));
+  });
+
+  it('item 6: X-MHA-Identity names the method and path of the request the backend receives (HTTP and websocket)', async () => {
+    const b = new Browser();
+    await b.signIn(`${g.baseUrl}/auth/login`);
+    for (const [method, path] of [['GET', '/mha/echo'], ['POST', '/mha/reports/x'], ['DELETE', '/mha/items/7'], ['PUT', '/MHA/Items/8']] as const) {
+      const res = await b.request(`${g.baseUrl}${path}?q=1`, { method, headers: { accept: 'application/json' } });
+      expect(res.status).toBe(200);
+      const seen = latest();
+      const payload = await verify(seen.headers['x-mha-identity']);
+      expect(payload).toMatchObject({ mha_method: seen.method, mha_path: seen.url.split('?')[0] });
+      expect(seen.method).toBe(method);
+      expect(payload.exp! - payload.iat!).toBe(60);
+    }
+    const cookieValue = b.cookie(g.baseUrl, 'mha.sid')!;
+    await new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`${g.baseUrl.replace('http:', 'ws:')}/mha/socket?room=2`, { headers: { cookie: `mha.sid=${cookieValue}`, origin: g.baseUrl } });
+      ws.once('message', () => {
+        ws.close();
+        resolve();
+      });
+      ws.once('error', reject);
+    });
+    const handshake = latest();
+    expect(await verify(handshake.headers['x-mha-identity'])).toMatchObject({ mha_method: 'GET', mha_path: '/mha/socket' });
   });
 });
