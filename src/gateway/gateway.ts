@@ -273,8 +273,8 @@ const standardHeaders = createForwardFilter();
 
 /**
  * Rewrites the incoming headers into what the upstream receives (http-proxy copies `req.headers`):
- * only allow-listed client headers kept (never an identity or routing one), hop-by-hop headers (and any header the client lists in Connection) dropped,
- * our cookies removed unless PASS_COOKIES, Host and X-Forwarded-* from BASE_URL and the trusted client
+ * only allow-listed client headers kept (never an identity or routing one), hop-by-hop headers (and any
+ * header the client lists in Connection) dropped, our cookies removed unless PASS_COOKIES, Host and X-Forwarded-* from BASE_URL and the trusted client
  * address, then our identity headers. Returns the identity and routing header names the client had sent.
  */
 export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, o: UpstreamHeaderOptions): string[] {
