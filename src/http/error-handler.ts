@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UpstreamError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS, UpstreamError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -37,10 +37,11 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
     const appError = toAppError(err);
     const log = req.log ?? undefined;
     if (appError instanceof SignInError) {
-      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page.
+      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page. A callback
+      // without this browser's login transaction is anyone's to forge: logged, never listed.
       const { aadsts, error, traceId, correlationId, tenant } = appError.details;
       log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, tenant, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
-      options.failures?.record({
+      if (!UNBOUND_CALLBACK_REASONS.has(appError.reason)) options.failures?.record({
         at: new Date().toISOString(),
         reason: appError.reason,
         status: appError.status,

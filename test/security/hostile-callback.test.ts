@@ -94,3 +94,111 @@ describe('issue 14 item 7: prototype names in the callback error never crash the
     }
   });
 });
+
+/** Every series /metrics exposes (name and labels), without the values. */
+async function seriesOf(harness: Harness): Promise<Set<string>> {
+  const text = await (await fetch(`${harness.baseUrl}/metrics`)).text();
+  return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.lastIndexOf(' '))));
+}
+
+function sample(series: string, text: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** What the admin status page lists as sign-in failures (read as JSON by a signed-in admin). */
+async function statusFailures(harness: Harness, admin: Browser): Promise<Array<{ code: string; count: number }>> {
+  const res = await admin.request(`${harness.baseUrl}/mha/admin/status`, { headers: { accept: 'application/json' } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { failures: Array<{ code: string; count: number }> }).failures;
+}
+
+// Six- to eight-digit codes that are not in the AADSTS table (the table's codes are skipped by the filter).
+function randomCodes(n: number, known: ReadonlySet<string>): string[] {
+  const codes = new Set<string>();
+  while (codes.size < n) {
+    const code = String(100_000 + Math.floor(Math.random() * 89_900_000));
+    if (!known.has(code)) codes.add(code);
+  }
+  return [...codes];
+}
+
+describe('issue 14 item 8: forged callbacks neither grow the metrics nor fill the status page', () => {
+  it('issue 14 item 8: 100 forged callbacks (no valid transaction) with random AADSTS codes add no series and no listed failure', async () => {
+    // The sign-in rate limit off: what is under test is what a forged callback records, not how many get through.
+    h = await startHarness({ env: { RATE_LIMIT_AUTH_MAX: '0' } });
+    const { MAPPED_AADSTS_CODES } = await import('../../src/auth/entra-errors.js');
+    const admin = new Browser();
+    await admin.signIn(`${h.baseUrl}/auth/login`, 'A.Admin');
+    const forged = (code: string, state: string | undefined) =>
+      `error=invalid_client&error_codes=[${code}]&error_description=${encodeURIComponent(`AADSTS${code}: The client secret is not valid.`)}${state === undefined ? '' : `&state=${state}`}`;
+    const victim = new Browser();
+    const attacker = new Browser();
+    // One of each kind first, so every series a forged callback can touch exists before counting.
+    const warmUp = [forged('7000215', undefined), forged('7000215', 'never-issued'), forged('7000215', await startLogin(h, victim))];
+    for (const query of warmUp) expect((await attacker.request(`${h.baseUrl}/auth/callback?${query}`)).status).toBe(400);
+    // The first scrape adds the series of /metrics itself.
+    await seriesOf(h);
+    const before = await seriesOf(h);
+
+    const codes = randomCodes(100, new Set(MAPPED_AADSTS_CODES));
+    for (const [i, code] of codes.entries()) {
+      // No state, a state never issued, or another browser's real state (the binding check refuses it).
+      const state = i % 3 === 0 ? undefined : i % 3 === 1 ? `forged-${code}` : await startLogin(h, victim);
+      const res = await attacker.request(`${h.baseUrl}/auth/callback?${forged(code, state)}`);
+      expect(res.status).toBe(400);
+    }
+    const after = await seriesOf(h);
+    expect([...after].filter((s) => !before.has(s))).toEqual([]);
+    const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    for (const code of codes) expect(text).not.toContain(code);
+    // Counted by reason only: a bounded set of series.
+    expect(sample('signins_total{outcome="failure",reason="unknown_state",aadsts=""}', text)).toBe(34);
+    expect(sample('signins_total{outcome="failure",reason="invalid_state",aadsts=""}', text)).toBe(35);
+    expect(sample('signins_total{outcome="failure",reason="browser_mismatch",aadsts=""}', text)).toBe(34);
+    // Nothing on the status page: not the fake codes, not the refusals themselves.
+    expect(await statusFailures(h, admin)).toEqual([]);
+  });
+
+  it('issue 14 item 8: codes outside the AADSTS table are one label value, even from a callback with a valid transaction', async () => {
+    h = await startHarness({ env: { RATE_LIMIT_AUTH_MAX: '0' } });
+    const { MAPPED_AADSTS_CODES } = await import('../../src/auth/entra-errors.js');
+    const attacker = new Browser();
+    const codes = randomCodes(100, new Set(MAPPED_AADSTS_CODES));
+    for (const code of codes) {
+      const state = await startLogin(h, attacker);
+      expect((await attacker.request(`${h.baseUrl}/auth/callback?state=${state}&error=invalid_client&error_codes=[${code}]`)).status).toBe(400);
+    }
+    const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    const labels = new Set([...text.matchAll(/^signins_total\{[^}]*aadsts="([^"]*)"\}/gm)].map((m) => m[1]));
+    expect([...labels]).toEqual(['other']);
+    expect(sample('signins_total{outcome="failure",reason="entra_error",aadsts="other"}', text)).toBe(100);
+    for (const code of codes) expect(text).not.toContain(code);
+    // The route label is the template, never "undefined/...".
+    expect(text).not.toContain('undefined');
+  });
+
+  it('issue 14 item 8: a real failed sign-in through the emulator is still counted and listed with its known code', async () => {
+    h = await startHarness();
+    const admin = new Browser();
+    await admin.signIn(`${h.baseUrl}/auth/login`, 'A.Admin');
+    // Conditional Access at the authorization endpoint (front channel), then an expired secret at the token endpoint.
+    h.emulator.faults.authorizeError = 53003;
+    const blocked = await new Browser().signIn(`${h.baseUrl}/auth/login`);
+    expect(blocked.res.status).toBe(403);
+    h.emulator.faults.reset();
+    h.emulator.faults.secretExpired = true;
+    const expired = await new Browser().signIn(`${h.baseUrl}/auth/login`);
+    expect(expired.res.status).toBe(400);
+    h.emulator.faults.reset();
+
+    const text = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(sample('signins_total{outcome="failure",reason="entra_error",aadsts="53003"}', text)).toBe(1);
+    expect(sample('signins_total{outcome="failure",reason="entra_error",aadsts="7000222"}', text)).toBe(1);
+    const failures = await statusFailures(h, admin);
+    expect(failures.map((f) => [f.code, f.count]).sort()).toEqual([
+      ['AADSTS53003', 1],
+      ['AADSTS7000222', 1],
+    ]);
+  });
+});
