@@ -1,6 +1,7 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
+import { maskUrlCredentials } from './url-credentials.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -222,10 +223,10 @@ export function parseConfig(env: Env): Config {
   if (authorityRaw !== undefined) {
     const parsed = parseOrigin(authorityRaw);
     if (typeof parsed === 'string') {
-      problems.push(`ENTRA_AUTHORITY_HOST: ${parsed} (got "${authorityRaw}")`);
+      problems.push(`ENTRA_AUTHORITY_HOST: ${parsed} (got "${maskUrlCredentials(authorityRaw)}")`);
     } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
       problems.push(
-        `ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${authorityRaw}")`,
+        `ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${maskUrlCredentials(authorityRaw)}")`,
       );
     } else {
       authorityHost = parsed.origin;
@@ -238,9 +239,9 @@ export function parseConfig(env: Env): Config {
   if (graphRaw !== undefined) {
     const parsed = parseOrigin(graphRaw);
     if (typeof parsed === 'string') {
-      problems.push(`ENTRA_GRAPH_HOST: ${parsed} (got "${graphRaw}")`);
+      problems.push(`ENTRA_GRAPH_HOST: ${parsed} (got "${maskUrlCredentials(graphRaw)}")`);
     } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-      problems.push(`ENTRA_GRAPH_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${graphRaw}")`);
+      problems.push(`ENTRA_GRAPH_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${maskUrlCredentials(graphRaw)}")`);
     } else {
       graphHost = parsed.origin;
     }
@@ -257,10 +258,10 @@ export function parseConfig(env: Env): Config {
   } else if (baseRaw !== undefined) {
     const parsed = parseOrigin(baseRaw);
     if (typeof parsed === 'string') {
-      problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${baseRaw}")`);
+      problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${maskUrlCredentials(baseRaw)}")`);
     } else if (production && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
       problems.push(
-        `BASE_URL: must use https in production so the session cookie is Secure (got "${baseRaw}"); terminate TLS at your proxy and set TRUST_PROXY`,
+        `BASE_URL: must use https in production so the session cookie is Secure (got "${maskUrlCredentials(baseRaw)}"); terminate TLS at your proxy and set TRUST_PROXY`,
       );
     } else {
       baseUrl = parsed.origin;
@@ -491,7 +492,7 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
   if (upstreamRaw !== undefined) {
     const parsed = parseOrigin(upstreamRaw);
     if (typeof parsed === 'string') {
-      problems.push(`UPSTREAM_URL: ${parsed}: the backend's origin, e.g. http://mha-backend:8080 (got "${upstreamRaw}")`);
+      problems.push(`UPSTREAM_URL: ${parsed}: the backend's origin, e.g. http://mha-backend:8080 (got "${maskUrlCredentials(upstreamRaw)}")`);
     } else if (parsed.origin === baseUrl) {
       problems.push(`UPSTREAM_URL: points at this server itself (BASE_URL ${baseUrl}); every request would loop. Use the backend's own address`);
     } else {
@@ -643,7 +644,7 @@ function parseStore(kind: string | undefined, urlRaw: string | undefined, prefix
     problems.push('REDIS_URL: expected a URL like redis://host:6379/0 (the value is not shown: it may hold a password)');
     return undefined;
   }
-  const safeUrl = maskPassword(url);
+  const safeUrl = maskUrlCredentials(url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     problems.push(`REDIS_URL: expected redis:// or rediss:// (TLS) (got "${safeUrl}")`);
   } else if (!url.hostname) {
@@ -652,13 +653,6 @@ function parseStore(kind: string | undefined, urlRaw: string | undefined, prefix
     problems.push(`REDIS_URL: the path may only be a database number such as /0 (got "${safeUrl}")`);
   }
   return { kind: 'redis', url: url.href, safeUrl, keyPrefix };
-}
-
-function maskPassword(url: URL): string {
-  if (!url.password) return url.href;
-  const masked = new URL(url.href);
-  masked.password = '***';
-  return masked.href;
 }
 
 function deepFreeze<T>(value: T): T {
