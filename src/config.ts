@@ -53,6 +53,10 @@ export interface Config {
   readonly loginTransaction: {
     readonly cookieName: string;
     readonly ttlMs: number;
+    /** Pending sign-ins one client (rateLimit's client key) may hold; its oldest goes first (LOGIN_PENDING_PER_CLIENT). */
+    readonly maxPerClient: number;
+    /** Pending sign-ins in total, memory or Redis; the oldest go first (LOGIN_PENDING_MAX). */
+    readonly maxPending: number;
   };
   readonly authorization: {
     /** App role value that opens /mha/admin (MHA_ADMIN_ROLE, default MHA.Admin). */
@@ -70,8 +74,11 @@ export interface Config {
   readonly store: StoreConfig;
   /** A second port serving only GET /metrics (kept off the public port); undefined serves it on `port`. */
   readonly metricsPort: number | undefined;
-  /** Per client IP on /auth/login and /auth/callback; `max` 0 turns the limit off. */
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /**
+   * Per client on /auth/login and /auth/callback; `max` 0 turns the limit off. A client is its IPv4 address, or
+   * its IPv6 address cut to `ipv6PrefixBits` (RATE_LIMIT_IPV6_PREFIX): one subscriber holds a whole /64.
+   */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly ipv6PrefixBits: number };
   readonly http: HttpLimits;
 }
 
@@ -340,6 +347,12 @@ export function parseConfig(env: Env): Config {
   }
   const rateLimitMax = parseInteger(value('RATE_LIMIT_AUTH_MAX'), 120, 'RATE_LIMIT_AUTH_MAX', 0, 100_000, problems);
   const rateLimitWindow = parseInteger(value('RATE_LIMIT_WINDOW_SECONDS'), 60, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3600, problems);
+  const ipv6PrefixBits = parseInteger(value('RATE_LIMIT_IPV6_PREFIX'), 64, 'RATE_LIMIT_IPV6_PREFIX', 32, 128, problems);
+  const pendingPerClient = parseInteger(value('LOGIN_PENDING_PER_CLIENT'), 100, 'LOGIN_PENDING_PER_CLIENT', 1, 100_000, problems);
+  const pendingMax = parseInteger(value('LOGIN_PENDING_MAX'), 10_000, 'LOGIN_PENDING_MAX', 10, 1_000_000, problems);
+  if (pendingPerClient > pendingMax) {
+    problems.push(`LOGIN_PENDING_PER_CLIENT: must not exceed LOGIN_PENDING_MAX (${pendingMax}); one client could then fill the whole store`);
+  }
   const shutdownTimeout = parseInteger(value('SHUTDOWN_TIMEOUT_SECONDS'), 10, 'SHUTDOWN_TIMEOUT_SECONDS', 1, 600, problems);
   const shutdownDelay = parseInteger(value('SHUTDOWN_DELAY_SECONDS'), 0, 'SHUTDOWN_DELAY_SECONDS', 0, 120, problems);
   // Every call to Entra (discovery, JWKS, token, Graph) gives up after this; a hung endpoint costs a sign-in this long.
@@ -389,13 +402,15 @@ export function parseConfig(env: Env): Config {
     loginTransaction: {
       cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
       ttlMs: 10 * 60_000,
+      maxPerClient: pendingPerClient,
+      maxPending: pendingMax,
     },
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
     gateway,
     store: store!,
     metricsPort,
-    rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000 },
+    rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000, ipv6PrefixBits },
     http: {
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 30_000,
@@ -439,6 +454,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
     metricsPort: config.metricsPort ?? config.port,
     rateLimit: config.rateLimit,
+    pendingLogins: { perClient: config.loginTransaction.maxPerClient, total: config.loginTransaction.maxPending },
   };
 }
 
