@@ -2,6 +2,7 @@ import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
 import { forwardEntryProblem } from './gateway/forwarded-headers.js';
+import { maskUrlCredentials } from './url-credentials.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -53,6 +54,10 @@ export interface Config {
   readonly loginTransaction: {
     readonly cookieName: string;
     readonly ttlMs: number;
+    /** Pending sign-ins one client (rateLimit's client key) may hold; its oldest goes first (LOGIN_PENDING_PER_CLIENT). */
+    readonly maxPerClient: number;
+    /** Pending sign-ins in total, memory or Redis; the oldest go first (LOGIN_PENDING_MAX). */
+    readonly maxPending: number;
   };
   readonly authorization: {
     /** App role value that opens /mha/admin (MHA_ADMIN_ROLE, default MHA.Admin). */
@@ -70,8 +75,11 @@ export interface Config {
   readonly store: StoreConfig;
   /** A second port serving only GET /metrics (kept off the public port); undefined serves it on `port`. */
   readonly metricsPort: number | undefined;
-  /** Per client IP on /auth/login and /auth/callback; `max` 0 turns the limit off. */
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /**
+   * Per client on /auth/login and /auth/callback; `max` 0 turns the limit off. A client is its IPv4 address, or
+   * its IPv6 address cut to `ipv6PrefixBits` (RATE_LIMIT_IPV6_PREFIX): one subscriber holds a whole /64.
+   */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly ipv6PrefixBits: number };
   readonly http: HttpLimits;
 }
 
@@ -228,10 +236,10 @@ export function parseConfig(env: Env): Config {
   if (authorityRaw !== undefined) {
     const parsed = parseOrigin(authorityRaw);
     if (typeof parsed === 'string') {
-      problems.push(`ENTRA_AUTHORITY_HOST: ${parsed} (got "${authorityRaw}")`);
+      problems.push(`ENTRA_AUTHORITY_HOST: ${parsed} (got "${maskUrlCredentials(authorityRaw)}")`);
     } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
       problems.push(
-        `ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${authorityRaw}")`,
+        `ENTRA_AUTHORITY_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${maskUrlCredentials(authorityRaw)}")`,
       );
     } else {
       authorityHost = parsed.origin;
@@ -244,9 +252,9 @@ export function parseConfig(env: Env): Config {
   if (graphRaw !== undefined) {
     const parsed = parseOrigin(graphRaw);
     if (typeof parsed === 'string') {
-      problems.push(`ENTRA_GRAPH_HOST: ${parsed} (got "${graphRaw}")`);
+      problems.push(`ENTRA_GRAPH_HOST: ${parsed} (got "${maskUrlCredentials(graphRaw)}")`);
     } else if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
-      problems.push(`ENTRA_GRAPH_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${graphRaw}")`);
+      problems.push(`ENTRA_GRAPH_HOST: must use https; plain http is allowed only for a loopback host such as the emulator (got "${maskUrlCredentials(graphRaw)}")`);
     } else {
       graphHost = parsed.origin;
     }
@@ -263,10 +271,10 @@ export function parseConfig(env: Env): Config {
   } else if (baseRaw !== undefined) {
     const parsed = parseOrigin(baseRaw);
     if (typeof parsed === 'string') {
-      problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${baseRaw}")`);
+      problems.push(`BASE_URL: ${parsed}, e.g. https://mha.example.com (got "${maskUrlCredentials(baseRaw)}")`);
     } else if (production && parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
       problems.push(
-        `BASE_URL: must use https in production so the session cookie is Secure (got "${baseRaw}"); terminate TLS at your proxy and set TRUST_PROXY`,
+        `BASE_URL: must use https in production so the session cookie is Secure (got "${maskUrlCredentials(baseRaw)}"); terminate TLS at your proxy and set TRUST_PROXY`,
       );
     } else {
       baseUrl = parsed.origin;
@@ -345,6 +353,12 @@ export function parseConfig(env: Env): Config {
   }
   const rateLimitMax = parseInteger(value('RATE_LIMIT_AUTH_MAX'), 120, 'RATE_LIMIT_AUTH_MAX', 0, 100_000, problems);
   const rateLimitWindow = parseInteger(value('RATE_LIMIT_WINDOW_SECONDS'), 60, 'RATE_LIMIT_WINDOW_SECONDS', 1, 3600, problems);
+  const ipv6PrefixBits = parseInteger(value('RATE_LIMIT_IPV6_PREFIX'), 64, 'RATE_LIMIT_IPV6_PREFIX', 32, 128, problems);
+  const pendingPerClient = parseInteger(value('LOGIN_PENDING_PER_CLIENT'), 100, 'LOGIN_PENDING_PER_CLIENT', 1, 100_000, problems);
+  const pendingMax = parseInteger(value('LOGIN_PENDING_MAX'), 10_000, 'LOGIN_PENDING_MAX', 10, 1_000_000, problems);
+  if (pendingPerClient > pendingMax) {
+    problems.push(`LOGIN_PENDING_PER_CLIENT: must not exceed LOGIN_PENDING_MAX (${pendingMax}); one client could then fill the whole store`);
+  }
   const shutdownTimeout = parseInteger(value('SHUTDOWN_TIMEOUT_SECONDS'), 10, 'SHUTDOWN_TIMEOUT_SECONDS', 1, 600, problems);
   const shutdownDelay = parseInteger(value('SHUTDOWN_DELAY_SECONDS'), 0, 'SHUTDOWN_DELAY_SECONDS', 0, 120, problems);
   // Every call to Entra (discovery, JWKS, token, Graph) gives up after this; a hung endpoint costs a sign-in this long.
@@ -394,13 +408,15 @@ export function parseConfig(env: Env): Config {
     loginTransaction: {
       cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
       ttlMs: 10 * 60_000,
+      maxPerClient: pendingPerClient,
+      maxPending: pendingMax,
     },
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
     gateway,
     store: store!,
     metricsPort,
-    rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000 },
+    rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000, ipv6PrefixBits },
     http: {
       headersTimeoutMs: 20_000,
       requestTimeoutMs: 30_000,
@@ -446,6 +462,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
     metricsPort: config.metricsPort ?? config.port,
     rateLimit: config.rateLimit,
+    pendingLogins: { perClient: config.loginTransaction.maxPerClient, total: config.loginTransaction.maxPending },
   };
 }
 
@@ -499,7 +516,7 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
   if (upstreamRaw !== undefined) {
     const parsed = parseOrigin(upstreamRaw);
     if (typeof parsed === 'string') {
-      problems.push(`UPSTREAM_URL: ${parsed}: the backend's origin, e.g. http://mha-backend:8080 (got "${upstreamRaw}")`);
+      problems.push(`UPSTREAM_URL: ${parsed}: the backend's origin, e.g. http://mha-backend:8080 (got "${maskUrlCredentials(upstreamRaw)}")`);
     } else if (parsed.origin === baseUrl) {
       problems.push(`UPSTREAM_URL: points at this server itself (BASE_URL ${baseUrl}); every request would loop. Use the backend's own address`);
     } else {
@@ -663,7 +680,7 @@ function parseStore(kind: string | undefined, urlRaw: string | undefined, prefix
     problems.push('REDIS_URL: expected a URL like redis://host:6379/0 (the value is not shown: it may hold a password)');
     return undefined;
   }
-  const safeUrl = maskPassword(url);
+  const safeUrl = maskUrlCredentials(url);
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     problems.push(`REDIS_URL: expected redis:// or rediss:// (TLS) (got "${safeUrl}")`);
   } else if (!url.hostname) {
@@ -672,13 +689,6 @@ function parseStore(kind: string | undefined, urlRaw: string | undefined, prefix
     problems.push(`REDIS_URL: the path may only be a database number such as /0 (got "${safeUrl}")`);
   }
   return { kind: 'redis', url: url.href, safeUrl, keyPrefix };
-}
-
-function maskPassword(url: URL): string {
-  if (!url.password) return url.href;
-  const masked = new URL(url.href);
-  masked.password = '***';
-  return masked.href;
 }
 
 function deepFreeze<T>(value: T): T {

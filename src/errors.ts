@@ -90,6 +90,13 @@ export class SignInError extends AppError {
 }
 
 /**
+ * Callback refusals decided before the login transaction and the browser binding were checked (no state, a state
+ * never issued or already used, a state from another browser): anyone can send such a callback with any error and
+ * AADSTS code in it. They are logged and counted by reason only, never listed as a user's failed sign-in.
+ */
+export const UNBOUND_CALLBACK_REASONS: ReadonlySet<string> = new Set(['invalid_state', 'unknown_state', 'browser_mismatch']);
+
+/**
  * Gateway mode: the upstream could not be reached (502) or did not answer in time (504). The client sees
  * a friendly page with the request id; the cause (ECONNREFUSED, host names...) goes to the log only.
  */

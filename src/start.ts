@@ -7,7 +7,7 @@ import type { Config, HttpLimits } from './config.js';
 import { redactedConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createOidcClient, type OidcClientOptions } from './auth/oidc-client.js';
-import { createMemoryTransactionStore, type TransactionStore } from './auth/login-transactions.js';
+import { createMemoryTransactionStore, type PendingLimits, type TransactionStore } from './auth/login-transactions.js';
 import { createRedisTransactionStore } from './auth/redis-login-transactions.js';
 import { createRedisSignInFailureLog } from './auth/redis-signin-failures.js';
 import type { SignInFailureLog } from './auth/signin-failures.js';
@@ -58,6 +58,10 @@ interface Stores {
   close(): Promise<void>;
 }
 
+function pendingLimits(config: Config): PendingLimits {
+  return { maxPerClient: config.loginTransaction.maxPerClient, maxEntries: config.loginTransaction.maxPending };
+}
+
 /** SESSION_STORE decides where sessions, login transactions, rate-limit counters and sign-in failures live. */
 function createStores(config: Config, logger: Logger, metrics: Metrics, redisOptions: RedisConnectionOptions | undefined): Stores {
   if (config.store.kind === 'redis') {
@@ -67,7 +71,7 @@ function createStores(config: Config, logger: Logger, metrics: Metrics, redisOpt
     return {
       backend,
       // Shared too: with several replicas the callback may reach another replica than the login did.
-      transactions: createRedisTransactionStore(redis, keyPrefix, metrics.storeError),
+      transactions: createRedisTransactionStore(redis, keyPrefix, { onError: metrics.storeError, ...pendingLimits(config) }),
       rateCounter: createRedisRateCounter(redis, keyPrefix, metrics.storeError),
       // The admin status page of any replica lists the sign-in failures of all of them.
       signInFailures: createRedisSignInFailureLog(redis, keyPrefix, { onError: metrics.storeError }),
@@ -85,7 +89,7 @@ function createStores(config: Config, logger: Logger, metrics: Metrics, redisOpt
   const rateCounter = createMemoryRateCounter();
   return {
     backend,
-    transactions: createMemoryTransactionStore(),
+    transactions: createMemoryTransactionStore(pendingLimits(config)),
     rateCounter,
     signInFailures: undefined,
     redis: undefined,

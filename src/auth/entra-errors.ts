@@ -291,30 +291,33 @@ const TRY_AGAIN: Fallback = {
   steps: ['Sign in interactively.'],
 };
 
-// When there is no code we know, the OAuth `error` still says something useful.
-const BY_OAUTH_ERROR: Record<string, Fallback> = {
-  access_denied: {
-    title: 'Entra denied the sign-in',
-    fixer: 'user',
-    cause: 'The user cancelled, or a policy denied the request.',
-    steps: ['Look the sign-in up by its correlation ID in Entra\'s Sign-in logs.'],
-  },
-  consent_required: BY_CODE.get('65001')!,
-  interaction_required: TRY_AGAIN,
-  login_required: TRY_AGAIN,
-  temporarily_unavailable: {
-    title: 'Entra is temporarily unavailable',
-    fixer: 'user',
-    cause: 'An outage or throttling at Microsoft.',
-    steps: ['Wait a minute; check the Microsoft 365 service health page if it persists.'],
-  },
-  server_error: {
-    title: 'Entra had an internal error',
-    fixer: 'user',
-    cause: 'A transient failure at Microsoft.',
-    steps: ['Wait a minute; check the Microsoft 365 service health page if it persists.'],
-  },
-};
+// When there is no code we know, the OAuth `error` still says something useful. A Map: `error` is caller text
+// (the callback's query), and an object would answer `constructor` or `__proto__` with Object's own members.
+const BY_OAUTH_ERROR = new Map<string, Fallback>(
+  Object.entries({
+    access_denied: {
+      title: 'Entra denied the sign-in',
+      fixer: 'user',
+      cause: 'The user cancelled, or a policy denied the request.',
+      steps: ['Look the sign-in up by its correlation ID in Entra\'s Sign-in logs.'],
+    },
+    consent_required: BY_CODE.get('65001')!,
+    interaction_required: TRY_AGAIN,
+    login_required: TRY_AGAIN,
+    temporarily_unavailable: {
+      title: 'Entra is temporarily unavailable',
+      fixer: 'user',
+      cause: 'An outage or throttling at Microsoft.',
+      steps: ['Wait a minute; check the Microsoft 365 service health page if it persists.'],
+    },
+    server_error: {
+      title: 'Entra had an internal error',
+      fixer: 'user',
+      cause: 'A transient failure at Microsoft.',
+      steps: ['Wait a minute; check the Microsoft 365 service health page if it persists.'],
+    },
+  } satisfies Record<string, Fallback>),
+);
 
 const GENERIC: Fallback = {
   title: 'Entra reported an error this product has no specific advice for',
@@ -368,7 +371,7 @@ function onlyTimestamp(value: string | undefined): string | undefined {
 /** The table entry for a code, else the advice for the OAuth error, else the generic fallback. */
 export function explainEntraError(err: Pick<EntraError, 'error' | 'aadsts'>): AadstsExplanation {
   const entry = err.aadsts ? BY_CODE.get(err.aadsts) : undefined;
-  const base: Fallback = entry ?? BY_OAUTH_ERROR[err.error] ?? GENERIC;
+  const base: Fallback = entry ?? BY_OAUTH_ERROR.get(err.error) ?? GENERIC;
   return {
     title: base.title,
     fixer: base.fixer,

@@ -11,6 +11,11 @@ export interface LoginTransaction {
   readonly createdAt: number;
   /** Set for a silent attempt (prompt=none): its login_required answer falls back to interactive sign-in. */
   readonly prompt?: string;
+  /**
+   * Who started it: the rate limit's client key (src/http/client-address.ts). Each client's pending sign-ins
+   * are capped on their own, so one client's flood only ever pushes out that client's oldest.
+   */
+  readonly client: string;
 }
 
 export interface TransactionStore {
@@ -19,32 +24,64 @@ export interface TransactionStore {
   take(state: string): Promise<LoginTransaction | undefined>;
 }
 
-export interface MemoryTransactionStoreOptions {
-  /** Bounds memory under a flood of /auth/login: the oldest pending logins are dropped first. */
+/** The two caps on pending sign-ins (LOGIN_PENDING_PER_CLIENT, LOGIN_PENDING_MAX). */
+export interface PendingLimits {
+  /** Per client: past it, that client's oldest pending sign-in is dropped. */
+  readonly maxPerClient?: number;
+  /** In total: past it, the oldest of all is dropped (bounds memory when many clients flood together). */
   readonly maxEntries?: number;
+}
+
+export const DEFAULT_PENDING_PER_CLIENT = 100;
+export const DEFAULT_PENDING_MAX = 10_000;
+
+export interface MemoryTransactionStoreOptions extends PendingLimits {
   readonly now?: () => number;
 }
 
-export function createMemoryTransactionStore(options: MemoryTransactionStoreOptions = {}): TransactionStore {
-  const maxEntries = options.maxEntries ?? 10_000;
+export function createMemoryTransactionStore(options: MemoryTransactionStoreOptions = {}): TransactionStore & { readonly size: number } {
+  const maxEntries = options.maxEntries ?? DEFAULT_PENDING_MAX;
+  const maxPerClient = options.maxPerClient ?? DEFAULT_PENDING_PER_CLIENT;
   const now = options.now ?? Date.now;
-  // A Map iterates in insertion order, so the first key is always the oldest.
+  // Maps and Sets iterate in insertion order, so the first key is always the oldest.
   const entries = new Map<string, { tx: LoginTransaction; expiresAt: number }>();
+  const byClient = new Map<string, Set<string>>();
+
+  const remove = (state: string) => {
+    const entry = entries.get(state);
+    if (!entry) return undefined;
+    entries.delete(state);
+    const states = byClient.get(entry.tx.client);
+    states?.delete(state);
+    if (states?.size === 0) byClient.delete(entry.tx.client);
+    return entry;
+  };
 
   return {
+    get size() {
+      return entries.size;
+    },
     async put(state, tx, ttlMs) {
-      entries.delete(state);
-      entries.set(state, { tx, expiresAt: now() + ttlMs });
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next().value;
-        if (oldest === undefined) break;
-        entries.delete(oldest);
+      const t = now();
+      remove(state);
+      // Abandoned sign-ins at the front have expired: they go before anything else is counted.
+      for (const [oldest, entry] of entries) {
+        if (entry.expiresAt > t) break;
+        remove(oldest);
       }
+      entries.set(state, { tx, expiresAt: t + ttlMs });
+      let mine = byClient.get(tx.client);
+      if (!mine) {
+        mine = new Set();
+        byClient.set(tx.client, mine);
+      }
+      mine.add(state);
+      while (mine.size > maxPerClient) remove(mine.values().next().value!);
+      while (entries.size > maxEntries) remove(entries.keys().next().value!);
     },
     async take(state) {
-      const entry = entries.get(state);
+      const entry = remove(state);
       if (!entry) return undefined;
-      entries.delete(state);
       return entry.expiresAt > now() ? entry.tx : undefined;
     },
   };

@@ -9,6 +9,7 @@ import type { Views } from '../http/views.js';
 import { markSignedOut } from '../http/signed-out-notice.js';
 import { readCookie } from '../http/cookies.js';
 import { redirectTo } from '../http/redirect.js';
+import { clientOf } from '../http/client-address.js';
 import { parseEntraError } from './entra-errors.js';
 import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
@@ -55,7 +56,16 @@ export function createAuthRouter(deps: AuthRouterDeps): Router {
     const { state, nonce, code_verifier, code_challenge } = createLoginSecrets();
     await transactions.put(
       state,
-      { code_verifier, nonce, returnTo, binding: sha256(binding), createdAt: clock(), ...(options.prompt ? { prompt: options.prompt } : {}) },
+      {
+        code_verifier,
+        nonce,
+        returnTo,
+        binding: sha256(binding),
+        createdAt: clock(),
+        // Counted against this client's cap of pending sign-ins (LOGIN_PENDING_PER_CLIENT), as the rate limit counts it.
+        client: clientOf(req, config.rateLimit.ipv6PrefixBits),
+        ...(options.prompt ? { prompt: options.prompt } : {}),
+      },
       config.loginTransaction.ttlMs,
     );
     const url = client.buildAuthorizationUrl(oidcConfig, {

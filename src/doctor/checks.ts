@@ -12,6 +12,7 @@ import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '
 import { tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 import { sessionStoreCheck } from './session-store.js';
+import { maskUrlCredentials } from '../url-credentials.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -159,7 +160,7 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
       id: 'base_url',
       title: 'BASE_URL',
       status: 'warning',
-      message: `"${rawBase}" ends with a slash; iLOGON_MHA drops it, so the redirect URI is ${config.redirectUri}`,
+      message: `"${maskUrlCredentials(rawBase)}" ends with a slash; iLOGON_MHA drops it, so the redirect URI is ${config.redirectUri}`,
       fix: [`Register exactly ${config.redirectUri} (a redirect URI with a double slash fails with AADSTS50011), and drop the slash from BASE_URL.`],
     });
   } else {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UpstreamError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS, UpstreamError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
@@ -23,15 +23,25 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
  * (AppError); anything unexpected is logged with its stack and answered with a generic 500.
  */
 export function errorHandler(views: Views, options: ErrorPageOptions & { readonly failures?: SignInFailureLog } = {}) {
-  // Express recognises error middleware by its four parameters.
+  // Express recognises error middleware by its four parameters. It never throws and never calls next: Express's
+  // own final handler would answer instead, with the stack and file paths on the page outside production.
   return function handleError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+    try {
+      respond(err, req, res);
+    } catch (failure) {
+      lastResort(err, failure, req, res);
+    }
+  };
+
+  function respond(err: unknown, req: Request, res: Response): void {
     const appError = toAppError(err);
     const log = req.log ?? undefined;
     if (appError instanceof SignInError) {
-      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page.
+      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page. A callback
+      // without this browser's login transaction is anyone's to forge: logged, never listed.
       const { aadsts, error, traceId, correlationId, tenant } = appError.details;
       log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, tenant, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
-      options.failures?.record({
+      if (!UNBOUND_CALLBACK_REASONS.has(appError.reason)) options.failures?.record({
         at: new Date().toISOString(),
         reason: appError.reason,
         status: appError.status,
@@ -103,7 +113,39 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
         retryHref: (appError.status === 503 || appError instanceof UpstreamError) && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : differentAccount(appError),
       }),
     );
-  };
+  }
+}
+
+// Fixed text, nothing from the request or the error in it: it must render whatever went wrong.
+const FALLBACK_PAGE =
+  '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>iLOGON_MHA</title></head><body><main>' +
+  '<h1>This page could not be shown.</h1><p>Please go back and try again, or start from the <a href="/">home page</a>.</p>' +
+  '<p lang="ja">このページを表示できませんでした。戻ってもう一度お試しください。</p></main></body></html>';
+
+/**
+ * The error page itself failed (a view that throws, a bug in a lookup): a fixed page with the error's own status
+ * (a client's bad input stays a 4xx), the failure logged with its stack. Nothing here can throw.
+ */
+function lastResort(err: unknown, failure: unknown, req: Request, res: Response): void {
+  let status = 500;
+  try {
+    status = toAppError(err).status;
+    req.log?.error({ err: failure, code: err instanceof AppError ? err.code : undefined }, 'error page failed; answered with the fallback page');
+  } catch {
+    // Logging is best effort here; the answer below is not.
+  }
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.end(FALLBACK_PAGE);
+  } catch {
+    res.destroy();
+  }
 }
 
 /**
@@ -126,12 +168,12 @@ function differentAccount(err: AppError): string | undefined {
 }
 
 /** Library 4xx statuses that mean something more precise than "bad request" (codes keyed in the catalogues). */
-const CLIENT_FAULTS: Readonly<Record<number, readonly [code: string, message: string]>> = {
-  404: ['not_found', 'There is no page at this address.'],
-  413: ['payload_too_large', 'What you sent is too large.'],
-  414: ['uri_too_long', 'This address is too long.'],
-  431: ['headers_too_large', 'Your browser sent too much data with this request (usually too many or too large cookies).'],
-};
+const CLIENT_FAULTS = new Map<number, readonly [code: string, message: string]>([
+  [404, ['not_found', 'There is no page at this address.']],
+  [413, ['payload_too_large', 'What you sent is too large.']],
+  [414, ['uri_too_long', 'This address is too long.']],
+  [431, ['headers_too_large', 'Your browser sent too much data with this request (usually too many or too large cookies).']],
+]);
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -140,7 +182,7 @@ function toAppError(err: unknown): AppError {
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     // Too large is not "could not be understood": each size refusal has its own words (and advice).
-    const [code, message] = CLIENT_FAULTS[status] ?? ['bad_request', 'The request could not be understood.'];
+    const [code, message] = CLIENT_FAULTS.get(status) ?? ['bad_request', 'The request could not be understood.'];
     return new AppError(code, status, message, { cause: err });
   }
   return new AppError('internal_error', 500, 'Something went wrong on our side. Please try again.', { cause: err });

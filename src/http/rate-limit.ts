@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { TooManyRequestsError } from '../errors.js';
 import { storeCalls, type RedisConnection } from '../redis/connection.js';
+import { clientOf } from './client-address.js';
 
 /** Counts hits per key in fixed windows. */
 export interface RateCounter {
@@ -11,6 +12,8 @@ export interface RateCounter {
 export interface RateLimitOptions {
   readonly max: number;
   readonly windowMs: number;
+  /** IPv6 clients are counted by this prefix (RATE_LIMIT_IPV6_PREFIX): one subscriber holds a whole /64. */
+  readonly ipv6PrefixBits: number;
   readonly counter: RateCounter;
   /** Keys of different limits must not collide in a shared counter. */
   readonly name: string;
@@ -18,14 +21,15 @@ export interface RateLimitOptions {
 }
 
 /**
- * Per client address: `req.ip`, which honours TRUST_PROXY's hop count (with 0, X-Forwarded-For is
- * ignored and the socket address counts). Over the limit: 429 with Retry-After, page or JSON.
+ * Per client: `req.ip`, which honours TRUST_PROXY's hop count (with 0, X-Forwarded-For is ignored and the
+ * socket address counts), an IPv6 address cut to its prefix (src/http/client-address.ts). Over the limit:
+ * 429 with Retry-After, page or JSON.
  */
 export function rateLimit(options: RateLimitOptions) {
-  const { max, windowMs, counter, name } = options;
+  const { max, windowMs, counter, name, ipv6PrefixBits } = options;
   return async function limitRate(req: Request, _res: Response, next: NextFunction): Promise<void> {
     if (max === 0) return next();
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const client = clientOf(req, ipv6PrefixBits);
     const { count, resetMs } = await counter.hit(`${name}:${client}`, windowMs);
     if (count > max) {
       options.onLimited?.(name);

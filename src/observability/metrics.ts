@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MAPPED_AADSTS_CODES } from '../auth/entra-errors.js';
 import { SignInError, type AppError } from '../errors.js';
 
 /**
@@ -102,7 +103,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       if (req.path === '/auth/callback') {
         const error = res.locals['error'] as AppError | undefined;
         if (error instanceof SignInError) {
-          signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: error.details['aadsts'] ?? '' });
+          signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: aadstsLabel(error.details['aadsts']) });
         } else if (!error && res.statusCode === 302) {
           signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
         }
@@ -118,9 +119,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   };
 }
 
+// The callback's AADSTS code is whatever the caller wrote into the query: as a label it would make a series per value.
+const KNOWN_AADSTS: ReadonlySet<string> = new Set(MAPPED_AADSTS_CODES);
+
+/** A code of the AADSTS table (src/auth/entra-errors.ts) labels itself; any other is `other`; none is empty. */
+export function aadstsLabel(aadsts: string | undefined): string {
+  if (!aadsts) return '';
+  return KNOWN_AADSTS.has(aadsts) ? aadsts : 'other';
+}
+
 /** The matched route template; unmatched paths collapse to a few fixed labels. */
 function routeOf(req: Request, res: Response): string {
-  if (req.route?.path && typeof req.route.path === 'string') return `${req.baseUrl}${req.route.path}`;
+  // The router restores `baseUrl` to what the request was born with (unset) once it hands the request on to
+  // Express's final handler, so it may be undefined by the time the response finishes.
+  if (req.route?.path && typeof req.route.path === 'string') return `${req.baseUrl ?? ''}${req.route.path}`;
   if (res.statusCode === 404) return 'unmatched';
   const prefix = /^\/(mha|api|auth|assets)\//.exec(req.path)?.[1];
   return prefix ? `/${prefix}/*` : 'other';

@@ -154,12 +154,13 @@ describe('sessions shared through Redis across replicas', () => {
       for (const key of keys) {
         // The rate-limit test below runs its replicas under a prefix of its own, inside ours.
         const rest = key.slice(prefix.length).replace(/^rl2:/, '');
-        kinds.add(/^(sess|sid|tx|rl:auth):/.exec(rest)?.[1] ?? rest);
+        kinds.add(/^(sess|sid|txc|tx|rl:auth):/.exec(rest)?.[1] ?? rest);
         expect(await redis.pTTL(key), `${key} has a TTL`).toBeGreaterThan(0);
       }
     }
     // signin:failures: the admin status page's list, written by the failed sign-in test above.
-    expect([...kinds].sort()).toEqual(['rl:auth', 'sess', 'sid', 'signin:failures', 'tx']);
+    // txc and txall: the pending-sign-in indexes per client and in total (issue 14 item 10).
+    expect([...kinds].sort()).toEqual(['rl:auth', 'sess', 'sid', 'signin:failures', 'tx', 'txall', 'txc']);
     const tx = await (async () => {
       for await (const keys of redis.scanIterator({ MATCH: `${prefix}tx:*` })) if (keys[0]) return keys[0];
       return undefined;

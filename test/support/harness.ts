@@ -94,7 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     oidc,
     backend,
-    transactions: createMemoryTransactionStore({ now: clock }),
+    transactions: createMemoryTransactionStore({ now: clock, maxPerClient: config.loginTransaction.maxPerClient, maxEntries: config.loginTransaction.maxPending }),
     version: 'test',
     clock,
   });

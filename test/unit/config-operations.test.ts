@@ -23,7 +23,7 @@ describe('operations settings', () => {
     const config = parseConfig(BASE);
     expect(config.store).toEqual({ kind: 'memory' });
     expect(config.metricsPort).toBeUndefined();
-    expect(config.rateLimit).toEqual({ max: 120, windowMs: 60_000 });
+    expect(config.rateLimit).toEqual({ max: 120, windowMs: 60_000, ipv6PrefixBits: 64 });
     expect(config.http).toMatchObject({ shutdownTimeoutMs: 10_000, shutdownDelayMs: 0, headersTimeoutMs: 20_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 });
   });
 
@@ -71,7 +71,7 @@ describe('operations settings', () => {
   it('accepts METRICS_PORT, a rate limit of 0 (off) and the drain settings', () => {
     const config = parseConfig({ ...BASE, METRICS_PORT: '9100', RATE_LIMIT_AUTH_MAX: '0', RATE_LIMIT_WINDOW_SECONDS: '10', SHUTDOWN_TIMEOUT_SECONDS: '25', SHUTDOWN_DELAY_SECONDS: '5' });
     expect(config.metricsPort).toBe(9100);
-    expect(config.rateLimit).toEqual({ max: 0, windowMs: 10_000 });
+    expect(config.rateLimit).toEqual({ max: 0, windowMs: 10_000, ipv6PrefixBits: 64 });
     expect(config.http.shutdownTimeoutMs).toBe(25_000);
     expect(config.http.shutdownDelayMs).toBe(5_000);
     expect(config.entra.httpTimeoutSeconds).toBe(10);
