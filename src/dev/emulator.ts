@@ -119,6 +119,8 @@ export interface EmulatorOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly tenantId?: string;
+  /** Domains verified in the tenant (default: contoso.onmicrosoft.com): ENTRA_TENANT_ID may name one instead of the GUID. */
+  readonly domains?: readonly string[];
   readonly clients: readonly EmulatorClient[];
   readonly users?: readonly EmulatorUser[];
 }
@@ -140,6 +142,11 @@ export interface Emulator {
    * one (a rotation); a token request with a deleted secret gets AADSTS7000215.
    */
   readonly clientSecrets: Map<string, Set<string>>;
+  /**
+   * Domains verified in the tenant, live (lower case): discovery under one answers as under the tenant
+   * GUID, as Entra does; any other domain or GUID gets AADSTS90002. Adding one is an admin verifying it.
+   */
+  readonly domains: Set<string>;
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
   readonly hits: Map<string, number>;
   /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
@@ -343,6 +350,7 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     graphAvailable: true,
     adminConsent: 'grant',
     clientSecrets,
+    domains: new Set((options.domains ?? ['contoso.onmicrosoft.com']).map((d) => d.toLowerCase())),
     hits: new Map(),
     faults: createFaults(),
     hostile: createHostile({ privateKey, kid: signingKey.kid }),
@@ -469,10 +477,24 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     res.redirect(302, target.href);
   });
 
-  // Any other tenant in the path: Entra answers 400 with AADSTS90002.
+  // A verified domain answers with the tenant's document (issuer and endpoints name the GUID, as Entra's do);
+  // any other tenant or domain in the path: Entra answers 400 with AADSTS90002, in its words.
   app.get('/:tenant/v2.0/.well-known/openid-configuration', (req, res, next) => {
     if (req.params.tenant === tenantId) return next();
-    res.status(400).json(entraErrorBody('invalid_tenant', 90002, `Tenant '${req.params.tenant}' not found.`));
+    if (emulator.domains.has(req.params.tenant.toLowerCase())) {
+      req.url = '/.well-known/openid-configuration';
+      req.originalUrl = req.url;
+      return next();
+    }
+    res
+      .status(400)
+      .json(
+        entraErrorBody(
+          'invalid_tenant',
+          90002,
+          `Tenant '${req.params.tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+        ),
+      );
   });
 
   const form = express.urlencoded({ extended: false, limit: '2kb' });

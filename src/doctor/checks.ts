@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { isGuid, isLoopbackHost, parseConfig, redactedConfig, type Config, type Env } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '../auth/entra-errors.js';
-import { tenantOfIssuer } from '../auth/oidc-client.js';
+import { explainEntraAnswer, stepValuesOf } from '../auth/setup-problem.js';
+import { ISSUER_FIX, tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 import { sessionStoreCheck } from './session-store.js';
 
@@ -26,6 +26,8 @@ export interface Check {
   readonly fix?: readonly string[];
   readonly aadsts?: string;
   readonly helpLink?: string;
+  /** For a problem Entra answered: the code table's title ("The tenant was not found"). */
+  readonly cause?: string;
 }
 
 /** The exact values to paste into the app registration. */
@@ -117,7 +119,13 @@ export function secretCheck(raw: string | undefined): Check {
     return { id: 'secret', title, status: 'problem', message: `${shape}, a GUID: this is the secret's "Secret ID", not its "Value"`, fix };
   }
   if (/^(["']).*\1$/.test(secret)) {
-    return { id: 'secret', title, status: 'warning', message: `${shape}, wrapped in quotes: the quotes become part of the secret`, fix: ['Remove the quotes around the value.'] };
+    return {
+      id: 'secret',
+      title,
+      status: 'warning',
+      message: `${shape}, wrapped in quotes: the quotes become part of the secret`,
+      fix: ['Remove the quotes around the value: `docker run --env-file` keeps them as part of the value (write ENTRA_CLIENT_SECRET=value, no quotes).'],
+    };
   }
   if (/\s/.test(secret)) {
     return { id: 'secret', title, status: 'warning', message: `${shape}, with white space inside: Entra's secret Values have none`, fix };
@@ -229,30 +237,19 @@ function networkFailure(err: unknown, timeoutMs: number): string {
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-function stepValues(config: Config): StepValues {
-  return {
-    redirectUri: config.redirectUri,
-    postLogoutRedirectUri: config.postLogoutRedirectUri,
-    clientId: config.entra.clientId,
-    tenantId: config.entra.tenantId,
-    authorityHost: config.entra.authorityHost,
-  };
-}
-
-/** One line from an Entra error body: the code table's title, steps and help link. */
+/** One line from an Entra error body: the code table's title, steps and help link (the server's words too). */
 function entraProblem(id: string, title: string, body: Record<string, unknown>, config: Config, context: string): Check | undefined {
-  const entra = parseEntraError(body);
-  if (!entra) return undefined;
-  const x = explainEntraError(entra);
-  const ids = [entra.traceId && `trace ID ${entra.traceId}`, entra.correlationId && `correlation ID ${entra.correlationId}`].filter(Boolean).join(', ');
+  const x = explainEntraAnswer(body, stepValuesOf(config), context);
+  if (!x) return undefined;
   return {
     id,
     title,
     status: 'problem',
-    message: `${context}: ${x.title}${entra.aadsts ? ` (AADSTS${entra.aadsts})` : ` (${entra.error})`}. ${x.cause}${ids ? ` [${ids}]` : ''}`,
-    fix: fillSteps(x.steps, stepValues(config)),
-    ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
-    helpLink: x.helpLink,
+    message: x.message,
+    fix: x.fix,
+    ...(x.aadsts ? { aadsts: x.aadsts } : {}),
+    ...(x.helpLink ? { helpLink: x.helpLink } : {}),
+    cause: x.title,
   };
 }
 
@@ -325,7 +322,7 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
       title: 'Issuer',
       status: 'problem',
       message: err instanceof Error ? err.message : String(err),
-      fix: ['Use the Directory (tenant) ID GUID from the Overview page as ENTRA_TENANT_ID.', 'Check ENTRA_AUTHORITY_HOST is the cloud your tenant lives in.'],
+      fix: ISSUER_FIX,
     });
   }
 
