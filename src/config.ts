@@ -1,6 +1,7 @@
 import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
+import { explainMalformedTenantId } from './auth/tenant-id.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -180,9 +181,7 @@ export function parseConfig(env: Env): Config {
   } else if (MULTI_TENANT_ALIASES.has(tenantId.toLowerCase())) {
     // Multi-tenant: checked below, together with ENTRA_ALLOWED_TENANTS.
   } else if (!isGuid(tenantId) && !DOMAIN.test(tenantId)) {
-    problems.push(
-      `ENTRA_TENANT_ID: expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a verified domain (got "${tenantId}")`,
-    );
+    problems.push(`ENTRA_TENANT_ID: ${explainMalformedTenantId(tenantId)}`);
   }
 
   const clientId = value('ENTRA_CLIENT_ID');

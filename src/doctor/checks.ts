@@ -12,6 +12,7 @@ import { explainEntraAnswer, stepValuesOf } from '../auth/setup-problem.js';
 import { ISSUER_FIX, tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 import { sessionStoreCheck } from './session-store.js';
+import { configFix } from './config-fixes.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -77,9 +78,7 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
     if (!(err instanceof ConfigError)) throw err;
     // A set secret has its own line above; the parser's wording for it would say the same twice.
     const others = err.problems.filter((p) => !(hasSecret && p.startsWith('ENTRA_CLIENT_SECRET:')));
-    checks.unshift(
-      ...others.map((p): Check => ({ id: 'config', title: p.slice(0, p.indexOf(':')), status: 'problem', message: p.slice(p.indexOf(':') + 1).trim(), fix: ['See .env.example and README.md (Configuration).'] })),
-    );
+    checks.unshift(...others.map(configProblemCheck));
   }
   if (!config) {
     checks.push({ id: 'entra', title: 'Entra', status: 'skipped', message: 'not checked: fix the configuration first' });
@@ -88,7 +87,33 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
   checks.push(...deploymentChecks(env, config));
   checks.push(await sessionStoreCheck(config, options.timeoutMs ?? config.entra.httpTimeoutSeconds * 1000));
   checks.push(...(await liveChecks(config, options)));
-  return report(checks, config, options);
+  return report(collapseRepeatedCauses(checks), config, options);
+}
+
+/** One parser problem ("VARIABLE: what is wrong") as a doctor line with that variable's own fix. */
+export function configProblemCheck(problem: string): Check {
+  const colon = problem.indexOf(':');
+  const variable = colon === -1 ? 'Configuration' : problem.slice(0, colon);
+  return { id: 'config', title: variable, status: 'problem', message: problem.slice(colon + 1).trim(), fix: configFix(variable) };
+}
+
+/**
+ * One cause, one explanation: a wrong client ID fails the token request and the authorization request
+ * with the same AADSTS700016, and the same steps printed twice read as two problems. The first keeps the
+ * explanation; a later check with the same code points to it (and is not counted as a second problem).
+ */
+export function collapseRepeatedCauses(checks: readonly Check[]): Check[] {
+  const first = new Map<string, Check>();
+  return checks.map((c) => {
+    if (c.status !== 'problem' || c.aadsts === undefined) return c;
+    const earlier = first.get(c.aadsts);
+    if (!earlier) {
+      first.set(c.aadsts, c);
+      return c;
+    }
+    const cause = earlier.cause ? `${earlier.cause}, AADSTS${c.aadsts}` : `AADSTS${c.aadsts}`;
+    return { id: c.id, title: c.title, status: 'skipped', message: `not checked: the same cause as "${earlier.title}" above (${cause})`, aadsts: c.aadsts };
+  });
 }
 
 function report(checks: Check[], config: Config | undefined, options: DoctorOptions): DoctorReport {
@@ -326,7 +351,7 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
     });
   }
 
-  const cloud = cloudCheck(metadata, config);
+  const cloud = cloudCheck(metadata, config.entra.authorityHost);
   if (cloud) checks.push(cloud);
 
   checks.push(await keysCheck(metadata, timeoutMs, now));
@@ -340,17 +365,43 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
   return checks;
 }
 
+/**
+ * Entra's authority hosts and the cloud (`cloud_instance_name` in discovery) each belongs to. Only these can
+ * be compared: login.microsoft.com serves the public cloud as well as login.microsoftonline.com, and a
+ * forward proxy or a test double on any other host may serve Entra's real document.
+ */
+export const ENTRA_HOST_CLOUDS: Readonly<Record<string, string>> = {
+  'login.microsoftonline.com': 'microsoftonline.com',
+  'login.microsoft.com': 'microsoftonline.com',
+  'login.windows.net': 'microsoftonline.com',
+  'sts.windows.net': 'microsoftonline.com',
+  'login.microsoftonline.us': 'microsoftonline.us',
+  'login.usgovcloudapi.net': 'microsoftonline.us',
+  'login.partner.microsoftonline.cn': 'partner.microsoftonline.cn',
+  'login.chinacloudapi.cn': 'partner.microsoftonline.cn',
+};
+
 /** Entra's discovery names the cloud the tenant lives in; each cloud needs its own authority host. */
-function cloudCheck(metadata: Record<string, unknown>, config: Config): Check | undefined {
+export function cloudCheck(metadata: Record<string, unknown>, authorityHost: string): Check | undefined {
   const cloud = metadata['cloud_instance_name'];
   if (typeof cloud !== 'string') return undefined;
-  const host = new URL(config.entra.authorityHost).hostname;
-  if (host === `login.${cloud}`) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}` };
+  const host = new URL(authorityHost).hostname.toLowerCase();
+  const hostCloud = Object.hasOwn(ENTRA_HOST_CLOUDS, host) ? ENTRA_HOST_CLOUDS[host] : undefined;
+  if (hostCloud === undefined) {
+    return {
+      id: 'cloud',
+      title: 'Cloud',
+      status: 'warning',
+      message: `the tenant lives in the ${cloud} cloud; ENTRA_AUTHORITY_HOST ${authorityHost} is not an Entra host this doctor knows, so it cannot tell whether that host serves the same cloud`,
+      fix: [`If ${host} is a proxy or a stand-in, make sure it forwards to login.${cloud}; otherwise use an Entra authority (ENTRA_CLOUD=public, usgov or china).`],
+    };
+  }
+  if (hostCloud === cloud) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}, served by ${host}` };
   return {
     id: 'cloud',
     title: 'Cloud',
     status: 'problem',
-    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST is ${config.entra.authorityHost}`,
+    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST ${authorityHost} serves the ${hostCloud} cloud`,
     fix: [`Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.${cloud}) and an app registration made in that cloud.`],
   };
 }
