@@ -2,6 +2,7 @@ import { createPrivateKey, KeyObject } from 'node:crypto';
 import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
 import { explainMalformedTenantId } from './auth/tenant-id.js';
+import { registrationValue } from './auth/registration.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -371,9 +372,10 @@ export function parseConfig(env: Env): Config {
       allowedTenants,
     },
     baseUrl,
-    redirectUri: `${baseUrl}/auth/callback`,
-    postLogoutRedirectUri: `${baseUrl}/`,
-    frontchannelLogoutUri: `${baseUrl}/auth/frontchannel-logout`,
+    // What the admin registers in Entra: one table for the server, the doctor and the README (registration.ts).
+    redirectUri: registrationValue(baseUrl, 'redirectUri'),
+    postLogoutRedirectUri: registrationValue(baseUrl, 'postLogoutRedirectUri'),
+    frontchannelLogoutUri: registrationValue(baseUrl, 'frontchannelLogoutUri'),
     session: {
       secrets: secretIsEphemeral ? [randomSecret()] : secrets,
       secretIsEphemeral,

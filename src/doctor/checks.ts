@@ -13,6 +13,7 @@ import { ISSUER_FIX, tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 import { sessionStoreCheck } from './session-store.js';
 import { configFix } from './config-fixes.js';
+import { entraRegistration } from '../auth/registration.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -36,6 +37,8 @@ export interface RegisterValues {
   readonly redirectUri: string;
   readonly postLogoutRedirectUri: string;
   readonly frontchannelLogoutUri: string;
+  /** Multi-tenant only. */
+  readonly adminConsentRedirectUri?: string;
 }
 
 export interface DoctorReport {
@@ -129,8 +132,9 @@ function report(checks: Check[], config: Config | undefined, options: DoctorOpti
   };
 }
 
+/** The values to register for this deployment, from the one table (src/auth/registration.ts). */
 export function registerValues(config: Config): RegisterValues {
-  return { redirectUri: config.redirectUri, postLogoutRedirectUri: config.postLogoutRedirectUri, frontchannelLogoutUri: config.frontchannelLogoutUri };
+  return Object.fromEntries(entraRegistration(config.baseUrl, config.entra.multiTenant).map((e) => [e.key, e.value])) as unknown as RegisterValues;
 }
 
 /** The secret's length and shape, never its value: the most common mistake is pasting the Secret ID. */
