@@ -366,7 +366,8 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
     checks.push(await clientCredentialsCheck(metadata, config, clientAuthFor(config.entra.credential, config.entra.clientId), timeoutMs));
   }
   checks.push(await redirectUriCheck(metadata, config, timeoutMs, now));
-  return checks;
+  // Here too, so the admin status page (which runs these checks live) explains one cause once.
+  return collapseRepeatedCauses(checks);
 }
 
 /**
