@@ -289,7 +289,8 @@ describe('node dist/doctor.js', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/problem +Client ID and secret +the token endpoint refused the client credentials: The client secret is not valid \(AADSTS7000215\)/);
     expect(stdout).toContain('https://login.microsoftonline.com/error?code=7000215');
-    expect(stdout).toContain(`Redirect URI               ${BASE_URL}/auth/callback`);
+    expect(stdout).toContain(`Web > Redirect URIs        ${BASE_URL}/auth/callback   (Entra sends the signed-in user back here)`);
+    expect(stdout).toContain(`Web > Redirect URIs        ${BASE_URL}/   (Entra returns here after sign-out`);
     expect(stdout).toMatch(/Result: 1 problem/);
     expect(stdout).not.toContain(secret);
   });
