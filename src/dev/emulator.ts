@@ -515,6 +515,26 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
       );
   });
 
+  // The other endpoints under a tenant Entra does not know answer AADSTS90002 too: the token endpoint in JSON,
+  // the authorization endpoint on its own error page (it cannot redirect: nothing is registered there).
+  // A verified domain works like the GUID.
+  app.use((req, res, next) => {
+    const match = /^\/([^/]+)\/oauth2\/v2\.0(\/|$)/.exec(req.path);
+    const tenant = match?.[1];
+    if (!tenant || tenant === tenantId || MULTI_TENANT_ALIASES.includes(tenant)) return next();
+    if (emulator.domains.has(tenant.toLowerCase())) {
+      req.url = `/${tenantId}${req.url.slice(tenant.length + 1)}`;
+      req.originalUrl = req.url;
+      return next();
+    }
+    const body = entraErrorBody('invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+    if (req.path.endsWith('/authorize')) {
+      res.status(400).type('html').send(page('Sign-in error', `<h1>Sign-in error</h1><p><strong>AADSTS90002</strong>: ${escapeHtml(String(body['error_description']))}</p>`));
+      return;
+    }
+    res.status(400).json(body);
+  });
+
   const form = express.urlencoded({ extended: false, limit: '2kb' });
 
   app.get('/emulator/interaction/:uid', async (req, res, next) => {

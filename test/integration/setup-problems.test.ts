@@ -60,7 +60,8 @@ describe('issue 15 item 1: a tenant Entra does not know (AADSTS90002)', () => {
     // The doctor's fix, with this deployment's value.
     expect(String(line['msg'])).toContain('Fix: 1. In the Microsoft Entra admin center open Overview and copy the Tenant ID (a GUID) into ENTRA_TENANT_ID (now mha-typo.example.com)');
     expect(line['fix']).toEqual(expect.arrayContaining([expect.stringContaining('ENTRA_TENANT_ID (now mha-typo.example.com)')]));
-    expect(JSON.stringify(r.logs)).not.toContain('OAUTH_RESPONSE_IS_NOT_CONFORM: unexpected HTTP response status code"');
+    // Not the library's bare code, as before: that said nothing about the tenant.
+    expect(String(line['msg'])).not.toContain('OAUTH_RESPONSE_IS_NOT_CONFORM');
 
     const ready = await readyz();
     expect(ready.status).toBe(503);
@@ -188,5 +189,29 @@ describe('issue 15 item 2: a client credential Entra refuses, found at start and
     expect(problem.fix[0]).toContain('Remove the quotes');
     expect(JSON.stringify(ready.body)).not.toContain(EMULATOR_CLIENT_SECRET);
     expect(JSON.stringify(r.logs)).not.toContain(EMULATOR_CLIENT_SECRET);
+  });
+});
+
+describe('issue 15 item 1: the emulator answers a tenant it does not know as Entra does', () => {
+  it('AADSTS90002 from discovery, the token endpoint (JSON) and the authorization endpoint (its own page); a verified domain works like the GUID', async () => {
+    const discovery = await fetch(`${emulator.authorityHost}/${OTHER_GUID}/v2.0/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(400);
+    const body = (await discovery.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ error: 'invalid_tenant', error_codes: [90002] });
+    expect(String(body['error_description'])).toMatch(/^AADSTS90002: Tenant '11111111-2222-4333-8444-555555555555' not found\. Check to make sure you have the correct tenant ID and are signing into the correct cloud\./);
+
+    const token = await fetch(`${emulator.authorityHost}/${OTHER_GUID}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    expect(token.status).toBe(400);
+    expect(await token.json()).toMatchObject({ error: 'invalid_tenant', error_codes: [90002] });
+    const authorize = await fetch(`${emulator.authorityHost}/${OTHER_GUID}/oauth2/v2.0/authorize?client_id=x`, { redirect: 'manual' });
+    expect(authorize.status).toBe(400);
+    expect(await authorize.text()).toContain('<strong>AADSTS90002</strong>');
+
+    // A verified domain: discovery names the tenant GUID in the issuer and endpoints, and they answer.
+    const domain = await fetch(`${emulator.authorityHost}/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration`);
+    const doc = (await domain.json()) as Record<string, string>;
+    expect(doc['issuer']).toBe(`${emulator.authorityHost}/${emulator.tenantId}/v2.0`);
+    const keys = await fetch(`${emulator.authorityHost}/contoso.onmicrosoft.com/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials' }) });
+    expect(((await keys.json()) as { error?: string }).error).not.toBe('invalid_tenant');
   });
 });
