@@ -3,6 +3,8 @@ import { ConfigError } from './errors.js';
 import { describeCredential, parseClientCredential, type ClientCredential } from './auth/client-credential.js';
 import { forwardEntryProblem } from './gateway/forwarded-headers.js';
 import { maskUrlCredentials } from './url-credentials.js';
+import { explainMalformedTenantId } from './auth/tenant-id.js';
+import { registrationValue } from './auth/registration.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -194,9 +196,7 @@ export function parseConfig(env: Env): Config {
   } else if (MULTI_TENANT_ALIASES.has(tenantId.toLowerCase())) {
     // Multi-tenant: checked below, together with ENTRA_ALLOWED_TENANTS.
   } else if (!isGuid(tenantId) && !DOMAIN.test(tenantId)) {
-    problems.push(
-      `ENTRA_TENANT_ID: expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a verified domain (got "${tenantId}")`,
-    );
+    problems.push(`ENTRA_TENANT_ID: ${explainMalformedTenantId(tenantId)}`);
   }
 
   const clientId = value('ENTRA_CLIENT_ID');
@@ -392,9 +392,10 @@ export function parseConfig(env: Env): Config {
       allowedTenants,
     },
     baseUrl,
-    redirectUri: `${baseUrl}/auth/callback`,
-    postLogoutRedirectUri: `${baseUrl}/`,
-    frontchannelLogoutUri: `${baseUrl}/auth/frontchannel-logout`,
+    // What the admin registers in Entra: one table for the server, the doctor and the README (registration.ts).
+    redirectUri: registrationValue(baseUrl, 'redirectUri'),
+    postLogoutRedirectUri: registrationValue(baseUrl, 'postLogoutRedirectUri'),
+    frontchannelLogoutUri: registrationValue(baseUrl, 'frontchannelLogoutUri'),
     session: {
       secrets: secretIsEphemeral ? [randomSecret()] : secrets,
       secretIsEphemeral,

@@ -73,6 +73,18 @@ export class ServiceUnavailableError extends AppError {
 }
 
 /**
+ * Sign-in cannot work until an admin changes the configuration or the app registration (a tenant Entra does
+ * not know, an issuer for another tenant). Not a 503: waiting does not help, so the page says the
+ * administrator has been told instead of "try again in a moment". The server keeps retrying in the
+ * background, so a fix made in Entra heals it without a restart.
+ */
+export class SetupError extends AppError {
+  constructor(code: string, message: string, options: { cause?: unknown; details?: Record<string, string> } = {}) {
+    super(code, 500, message, options);
+  }
+}
+
+/**
  * A sign-in that did not complete: Entra said no, or what came back failed validation.
  * Always 4xx/5xx with a friendly page; never creates a session.
  */

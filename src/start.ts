@@ -7,6 +7,8 @@ import type { Config, HttpLimits } from './config.js';
 import { redactedConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { createOidcClient, type OidcClientOptions } from './auth/oidc-client.js';
+import { clientAuthFor } from './auth/client-credential.js';
+import { clientCredentialsCheck, secretCheck } from './doctor/checks.js';
 import { createMemoryTransactionStore, type PendingLimits, type TransactionStore } from './auth/login-transactions.js';
 import { createRedisTransactionStore } from './auth/redis-login-transactions.js';
 import { createRedisSignInFailureLog } from './auth/redis-signin-failures.js';
@@ -39,6 +41,8 @@ export interface StartOptions {
   readonly metricsPort?: number;
   readonly emulatorBanner?: boolean;
   readonly oidc?: OidcClientOptions;
+  /** How often the client credential is checked with Entra (tests shorten them); see credential-monitor.ts. */
+  readonly credentialCheck?: { readonly intervalMs?: number; readonly retryMs?: number };
   readonly redis?: RedisConnectionOptions;
   /** Overrides of the server limits (tests shorten timeouts). */
   readonly http?: Partial<HttpLimits>;
@@ -100,6 +104,23 @@ function createStores(config: Config, logger: Logger, metrics: Metrics, redisOpt
   };
 }
 
+/**
+ * The secret's shape, checked before any network call with the doctor's rule: literal quotes around it (what
+ * `docker --env-file` keeps), white space inside, a cut-short paste. Logged loudly now, and returned so a
+ * refusal by Entra later names it as the likely cause.
+ */
+function warnAboutSecretShape(config: Config, logger: Logger): { message: string; fix: readonly string[] } | undefined {
+  if (config.entra.credential.kind !== 'secret') return undefined;
+  const shape = secretCheck(config.entra.clientSecret);
+  if (shape.status === 'ok') return undefined;
+  const fix = shape.fix ?? [];
+  logger.warn(
+    { event: 'setup.problem', check: 'secret', problem: shape.message, fix },
+    `ENTRA_CLIENT_SECRET is ${shape.message}; Entra will most likely refuse it. Fix: ${fix.join(' ')}`,
+  );
+  return { message: shape.message, fix };
+}
+
 /** Wires the real dependencies and listens. Used by server.ts, the dev server and end-to-end tests. */
 export async function start(config: Config, logger: Logger, options: StartOptions = {}): Promise<Running> {
   if (config.session.secretIsEphemeral) {
@@ -107,7 +128,24 @@ export async function start(config: Config, logger: Logger, options: StartOption
   }
   const limits: HttpLimits = { ...config.http, ...options.http };
   const metrics = createMetrics();
-  const oidc = createOidcClient(config, logger, { ...options.oidc, onDiscovery: metrics.discovery, onJwksFetch: metrics.jwksFetch });
+  const secretHint = warnAboutSecretShape(config, logger);
+  const credential = config.entra.credential;
+  const clientAuth = clientAuthFor(credential, config.entra.clientId);
+  const oidc = createOidcClient(config, logger, {
+    ...options.oidc,
+    onDiscovery: metrics.discovery,
+    onJwksFetch: metrics.jwksFetch,
+    // The doctor's client-credentials call, at start and periodically: a refused credential is known before a user fails.
+    credentialCheck: {
+      check: async (discovered) =>
+        config.entra.multiTenant
+          ? { status: 'skipped', message: `ENTRA_TENANT_ID is ${config.entra.tenantId}: Entra issues app-only tokens only from a tenant's own endpoint; the first sign-in tests the credential` }
+          : clientCredentialsCheck(discovered.serverMetadata() as unknown as Record<string, unknown>, config, clientAuth, config.entra.httpTimeoutSeconds * 1000),
+      secretHint,
+      ...options.credentialCheck,
+      onVerdict: (ok, at) => metrics.credentialVerdict(credential.kind, ok, at),
+    },
+  });
   oidc.start();
   const stores = createStores(config, logger, metrics, options.redis);
   let shuttingDown = false;

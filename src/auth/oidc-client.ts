@@ -4,15 +4,27 @@ import { clientAuthFor } from './client-credential.js';
 import { createAuthorityFetch } from './authority-fetch.js';
 import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError, SetupError, type AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createCredentialMonitor, type CredentialCheckResult, type CredentialMonitor, type CredentialStatus } from './credential-monitor.js';
+import { explainEntraAnswer, problemLogMessage, stepValuesOf, type SetupProblem } from './setup-problem.js';
 
 export interface OidcClient {
   /** True once discovery has succeeded; until then sign-in answers 503 and /readyz is not ready. */
   readonly ready: boolean;
   /** Why discovery is not (yet) done, for /readyz and the logs; undefined when ready. */
   readonly notReadyReason: string | undefined;
-  /** The openid-client configuration; throws ServiceUnavailableError before discovery completes. */
+  /**
+   * The last discovery failure explained (undefined when ready or not tried yet). `permanent` means Entra
+   * answered with an error (a tenant it does not know...): sign-in then answers "not set up correctly",
+   * not "starting up", while discovery keeps retrying in the background.
+   */
+  readonly problem: SetupProblem | undefined;
+  /**
+   * The openid-client configuration. Before discovery completes it throws ServiceUnavailableError (503,
+   * "starting up") while the cause may pass by itself, SetupError (500, "not set up correctly") when Entra
+   * said the configuration is wrong.
+   */
   configuration(): client.Configuration;
   /**
    * The tenant GUID read from the discovered issuer (the configured value may be a domain); in
@@ -23,6 +35,11 @@ export interface OidcClient {
   allowedTenants(): readonly string[];
   /** Redeems the authorization code and returns the validated id_token claims (and the access token, never stored). */
   exchangeCode(currentUrl: URL, checks: CodeGrantChecks): Promise<CodeGrantResult>;
+  /**
+   * The client credential as Entra last judged it (see credential-monitor.ts); undefined when this client
+   * was made without `credentialCheck`.
+   */
+  readonly credential: CredentialStatus | undefined;
   /** Starts discovery in the background, retrying with backoff; never throws. */
   start(): void;
   /** Resolves when discovery has succeeded (for tests and dev tooling). */
@@ -36,7 +53,36 @@ export interface OidcClientOptions {
   /** Observers for metrics: each discovery attempt's outcome, each fetch of the signing keys. */
   readonly onDiscovery?: (outcome: 'success' | 'failure') => void;
   readonly onJwksFetch?: () => void;
+  /**
+   * Checks the client credential once discovery has loaded, then periodically (the doctor's
+   * client-credentials call, passed in by start.ts). Off when absent.
+   */
+  readonly credentialCheck?: {
+    readonly check: (configuration: client.Configuration) => Promise<CredentialCheckResult>;
+    readonly secretHint?: { readonly message: string; readonly fix: readonly string[] } | undefined;
+    readonly intervalMs?: number;
+    readonly retryMs?: number;
+    readonly onVerdict?: (ok: boolean, atMs: number) => void;
+  };
 }
+
+/** What to do when the discovered issuer is not the configured tenant's (shared with the doctor). */
+export const ISSUER_FIX: readonly string[] = [
+  'Use the Directory (tenant) ID GUID from the Overview page as ENTRA_TENANT_ID.',
+  'Check ENTRA_AUTHORITY_HOST is the cloud your tenant lives in.',
+];
+
+/** A discovery answer that can only be fixed by changing the configuration; carries the explanation. */
+class DiscoveryProblemError extends Error {
+  readonly problem: SetupProblem;
+  constructor(problem: SetupProblem) {
+    super(problem.message);
+    this.problem = problem;
+  }
+}
+
+// Entra's error bodies are a few hundred bytes; anything bigger is not one and is not read further.
+const ERROR_BODY_LIMIT = 16 * 1024;
 
 const ISSUER_SHAPE = /^(?<host>https?:\/\/[^/]+)\/(?<tid>[0-9a-f-]{36}|\{tenantid\})\/v2\.0$/i;
 const TEMPLATE = '{tenantid}';
@@ -50,6 +96,8 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
   let tenant: string | undefined;
   let templateGrant: CodeGrant | undefined;
   let notReadyReason: string | undefined = 'discovery has not completed yet';
+  let problem: SetupProblem | undefined;
+  let monitor: CredentialMonitor | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let resolveReady!: () => void;
@@ -76,7 +124,13 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
         [client.customFetch]: authorityFetch,
       },
     );
-    const issuerTenant = tenantOfIssuer(discovered.serverMetadata().issuer, entra);
+    let issuerTenant: string;
+    try {
+      issuerTenant = tenantOfIssuer(discovered.serverMetadata().issuer, entra);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new DiscoveryProblemError({ check: 'discovery', permanent: true, title: 'The discovered issuer is not this tenant\'s', message, fix: ISSUER_FIX });
+    }
     if (!discovered.serverMetadata().end_session_endpoint) {
       log.warn('the authority advertises no end_session_endpoint; sign-out will only end the local session');
     }
@@ -120,18 +174,92 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     discover()
       .then(() => {
         options.onDiscovery?.('success');
+        if (problem?.permanent) log.info({ event: 'setup.resolved', check: 'discovery' }, 'discovery succeeded: the set-up problem is fixed');
         notReadyReason = undefined;
+        problem = undefined;
         log.info({ issuer: configuration?.serverMetadata().issuer }, 'discovery loaded');
         resolveReady();
+        startCredentialMonitor();
       })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         options.onDiscovery?.('failure');
-        notReadyReason = `discovery failed: ${describe(err)}`;
-        log.error({ err: describe(err), url: config.entra.discoveryUrl.href, retryInMs: delayMs }, 'discovery failed; will retry');
+        problem = await explainDiscoveryFailure(err);
+        notReadyReason = problem.permanent ? `not set up correctly: ${problem.message}` : `discovery failed: ${problem.message}`;
+        const fields = { check: 'discovery', url: config.entra.discoveryUrl.href, retryInMs: delayMs, err: describe(err) };
+        if (problem.permanent) {
+          // Loud and complete: with nobody able to sign in, this line is what the admin reads.
+          log.error(
+            { event: 'setup.problem', ...fields, aadsts: problem.aadsts, problem: problem.title, fix: problem.fix, helpLink: problem.helpLink },
+            problemLogMessage('sign-in is not set up correctly (discovery keeps retrying)', problem),
+          );
+        } else {
+          log.error(fields, 'discovery failed; will retry');
+        }
         if (stopped) return;
         timer = setTimeout(() => attempt(Math.min(delayMs * 2, retryMaxMs)), delayMs);
         timer.unref();
       });
+  }
+
+  /**
+   * Why discovery failed, in the doctor's words. Entra's error answer (AADSTS90002 for a tenant it does not
+   * know) is read from the response openid-client keeps as the error's cause; a 4xx means the request itself
+   * is wrong, so retrying alone will not help; no answer or a 5xx may pass by itself.
+   */
+  async function explainDiscoveryFailure(err: unknown): Promise<SetupProblem> {
+    if (err instanceof DiscoveryProblemError) return err.problem;
+    const url = config.entra.discoveryUrl.href;
+    const response = err instanceof Error ? err.cause : undefined;
+    if (response instanceof Response && response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      const body = await readErrorBody(response);
+      const answer = body ? explainEntraAnswer(body, stepValuesOf(config), `${url} answered HTTP ${response.status}`) : undefined;
+      if (answer) return { check: 'discovery', permanent: true, ...answer };
+      return {
+        check: 'discovery',
+        permanent: true,
+        title: 'The authority has no discovery document at this address',
+        message: `${url} answered HTTP ${response.status} without an OpenID discovery document`,
+        fix: ['Check ENTRA_AUTHORITY_HOST: it must be an Entra authority such as https://login.microsoftonline.com.', 'Check ENTRA_TENANT_ID.'],
+      };
+    }
+    return {
+      check: 'discovery',
+      permanent: false,
+      title: 'Microsoft Entra ID cannot be reached',
+      message: `${url}: ${describe(err)}`,
+      fix: [
+        `Check that this machine can reach ${config.entra.authorityHost} (firewall, outbound proxy, DNS).`,
+        'Check ENTRA_AUTHORITY_HOST (default https://login.microsoftonline.com).',
+      ],
+    };
+  }
+
+  function startCredentialMonitor(): void {
+    const options_ = options.credentialCheck;
+    if (!options_ || monitor || stopped) return;
+    monitor = createCredentialMonitor({
+      check: () => options_.check(configuration!),
+      logger,
+      secretHint: options_.secretHint,
+      ...(options_.intervalMs !== undefined ? { intervalMs: options_.intervalMs } : {}),
+      ...(options_.retryMs !== undefined ? { retryMs: options_.retryMs } : {}),
+      ...(options_.onVerdict ? { onVerdict: options_.onVerdict } : {}),
+    });
+    void monitor.checkNow();
+  }
+
+  function unavailable(): AppError {
+    if (problem?.permanent) {
+      return new SetupError('signin_not_configured', 'Sign-in is not set up correctly. Your administrator has been told.', {
+        details: {
+          ...(problem.error ? { error: problem.error } : {}),
+          ...(problem.aadsts ? { aadsts: problem.aadsts } : {}),
+          ...(problem.traceId ? { traceId: problem.traceId } : {}),
+          ...(problem.correlationId ? { correlationId: problem.correlationId } : {}),
+        },
+      });
+    }
+    return new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up: Microsoft Entra ID cannot be reached yet.');
   }
 
   return {
@@ -141,14 +269,19 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     get notReadyReason() {
       return notReadyReason;
     },
+    get problem() {
+      return problem;
+    },
+    get credential() {
+      if (!options.credentialCheck) return undefined;
+      return monitor?.status ?? { state: 'unchecked' };
+    },
     configuration() {
-      if (!configuration) {
-        throw new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up: Microsoft Entra ID cannot be reached yet.');
-      }
+      if (!configuration) throw unavailable();
       return configuration;
     },
     tenantGuid() {
-      if (!tenant) throw new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up.');
+      if (!tenant) throw unavailable();
       return tenant;
     },
     allowedTenants() {
@@ -170,6 +303,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      monitor?.stop();
     },
   };
 }
@@ -238,6 +372,18 @@ export function tenantOfIssuer(
     throw new Error(`the discovered issuer names tenant ${issuerTenant}, not ENTRA_TENANT_ID ${entra.tenantId}`);
   }
   return issuerTenant;
+}
+
+/** The JSON object of an error answer, read at most ERROR_BODY_LIMIT bytes; undefined when it is not one. */
+async function readErrorBody(response: Response): Promise<Record<string, unknown> | undefined> {
+  try {
+    const text = await response.text();
+    if (text.length > ERROR_BODY_LIMIT) return undefined;
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A one-line, secret-free description of a discovery/network failure. */

@@ -23,7 +23,12 @@ export interface EmulatorFaults {
   secretExpired: boolean;
   /** The authorization endpoint redirects back to the (registered) redirect URI with this AADSTS error. */
   authorizeError: number | undefined;
-  /** Seconds added to the `Date` header of every response: a skewed clock as the doctor measures it. */
+  /** No user is assigned to the app ("Assignment required" with nobody assigned): every sign-in gets AADSTS50105. */
+  usersUnassigned: boolean;
+  /**
+   * Seconds the emulator's clock is ahead (negative: behind): added to the `Date` header of every response, as
+   * the doctor measures it, and to the id_token's iat/nbf/exp/auth_time, as the app's checks see it.
+   */
   clockSkewSeconds: number;
   /** Advertised as `cloud_instance_name` in discovery: the tenant lives in that cloud. */
   cloudInstanceName: string | undefined;
@@ -35,11 +40,13 @@ export function createFaults(): EmulatorFaults {
   const faults: EmulatorFaults = {
     secretExpired: false,
     authorizeError: undefined,
+    usersUnassigned: false,
     clockSkewSeconds: 0,
     cloudInstanceName: undefined,
     reset() {
       faults.secretExpired = false;
       faults.authorizeError = undefined;
+      faults.usersUnassigned = false;
       faults.clockSkewSeconds = 0;
       faults.cloudInstanceName = undefined;
     },

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWTHeaderParameters } from 'jose';
 import { createFaults, entraErrorBody, entraErrorPageCode, installFaultMiddleware, installProviderFaults, type EmulatorFaults } from './emulator-faults.js';
 import { createHostile, type Hostile } from './hostile.js';
 import { certificateJwk, certificateThumbprintCheck, installCredentialChecks, markAlias, uploadedCertificate, type UploadedCertificate } from './emulator-credentials.js';
@@ -119,6 +119,8 @@ export interface EmulatorOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly tenantId?: string;
+  /** Domains verified in the tenant (default: contoso.onmicrosoft.com): ENTRA_TENANT_ID may name one instead of the GUID. */
+  readonly domains?: readonly string[];
   readonly clients: readonly EmulatorClient[];
   readonly users?: readonly EmulatorUser[];
 }
@@ -140,6 +142,11 @@ export interface Emulator {
    * one (a rotation); a token request with a deleted secret gets AADSTS7000215.
    */
   readonly clientSecrets: Map<string, Set<string>>;
+  /**
+   * Domains verified in the tenant, live (lower case): discovery under one answers as under the tenant
+   * GUID, as Entra does; any other domain or GUID gets AADSTS90002. Adding one is an admin verifying it.
+   */
+  readonly domains: Set<string>;
   /** Requests seen per path, for tests that count discovery/JWKS/token calls. */
   readonly hits: Map<string, number>;
   /** Set-up mistakes on demand (expired secret, an Entra error at authorize, clock skew...): emulator-faults.ts. */
@@ -149,6 +156,19 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** The emulator could not listen (EADDRINUSE: the port is taken); names the address. */
+export class EmulatorListenError extends Error {
+  readonly code: string | undefined;
+  readonly port: number;
+  constructor(host: string, port: number, cause: Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    super(`the Entra emulator cannot listen on ${host}:${port}: ${code === 'EADDRINUSE' ? 'the port is already in use' : cause.message}`, { cause });
+    this.name = 'EmulatorListenError';
+    this.code = code;
+    this.port = port;
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   const tenantId = options.tenantId ?? EMULATOR_TENANT_ID;
@@ -156,8 +176,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const app = express();
   app.disable('x-powered-by');
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(options.port ?? 0, host, () => resolve(s));
+  // Express 5 hands a listen error (a port in use) to this callback; without the check, the address of a
+  // server that is not listening is null and the next line dies with a TypeError naming no port.
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port ?? 0, host, (err?: Error) => (err ? reject(new EmulatorListenError(host, options.port ?? 0, err)) : resolve(s)));
   });
   const { port } = server.address() as AddressInfo;
   const authorityHost = `http://${host}:${port}`;
@@ -307,7 +329,8 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
       ctx.type = 'html';
       // Like Entra's own error page: the AADSTS code first, for errors it cannot send back to the app.
       const code = entraErrorPageCode(out);
-      const headline = code ? `<p><strong>AADSTS${code}</strong>: ${escapeHtml(String(out['error_description'] ?? out['error']))}</p>` : '';
+      const description = code === 50011 ? redirectMismatchText(ctx) : String(out['error_description'] ?? out['error']);
+      const headline = code ? `<p><strong>AADSTS${code}</strong>: ${escapeHtml(description)}</p>` : '';
       ctx.body = page('Sign-in error', `<h1>Sign-in error</h1>${headline}<pre>${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
     },
   };
@@ -328,8 +351,10 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
   });
   const idTokenProto = provider.IdToken.prototype as unknown as { issue(...args: unknown[]): Promise<string>; available: Record<string, unknown> };
   const issueIdToken = idTokenProto.issue;
-  idTokenProto.issue = function issueWithTenantIssuer(this: typeof idTokenProto, ...args: unknown[]) {
-    return issuerTenant.run(String(this.available['emulator_iss_tid'] ?? tenantId), () => issueIdToken.apply(this, args));
+  idTokenProto.issue = async function issueWithTenantIssuer(this: typeof idTokenProto, ...args: unknown[]) {
+    const token = await issuerTenant.run(String(this.available['emulator_iss_tid'] ?? tenantId), () => issueIdToken.apply(this, args));
+    const skew = emulator.faults.clockSkewSeconds;
+    return skew === 0 ? token : skewedToken(token, skew, privateKey);
   };
   /** Interactions started through organizations/common: their resume answers with the template issuer. */
   const multiTenantInteractions = new Set<string>();
@@ -343,6 +368,7 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     graphAvailable: true,
     adminConsent: 'grant',
     clientSecrets,
+    domains: new Set((options.domains ?? ['contoso.onmicrosoft.com']).map((d) => d.toLowerCase())),
     hits: new Map(),
     faults: createFaults(),
     hostile: createHostile({ privateKey, kid: signingKey.kid }),
@@ -469,10 +495,44 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
     res.redirect(302, target.href);
   });
 
-  // Any other tenant in the path: Entra answers 400 with AADSTS90002.
+  // A verified domain answers with the tenant's document (issuer and endpoints name the GUID, as Entra's do);
+  // any other tenant or domain in the path: Entra answers 400 with AADSTS90002, in its words.
   app.get('/:tenant/v2.0/.well-known/openid-configuration', (req, res, next) => {
     if (req.params.tenant === tenantId) return next();
-    res.status(400).json(entraErrorBody('invalid_tenant', 90002, `Tenant '${req.params.tenant}' not found.`));
+    if (emulator.domains.has(req.params.tenant.toLowerCase())) {
+      req.url = '/.well-known/openid-configuration';
+      req.originalUrl = req.url;
+      return next();
+    }
+    res
+      .status(400)
+      .json(
+        entraErrorBody(
+          'invalid_tenant',
+          90002,
+          `Tenant '${req.params.tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+        ),
+      );
+  });
+
+  // The other endpoints under a tenant Entra does not know answer AADSTS90002 too: the token endpoint in JSON,
+  // the authorization endpoint on its own error page (it cannot redirect: nothing is registered there).
+  // A verified domain works like the GUID.
+  app.use((req, res, next) => {
+    const match = /^\/([^/]+)\/oauth2\/v2\.0(\/|$)/.exec(req.path);
+    const tenant = match?.[1];
+    if (!tenant || tenant === tenantId || MULTI_TENANT_ALIASES.includes(tenant)) return next();
+    if (emulator.domains.has(tenant.toLowerCase())) {
+      req.url = `/${tenantId}${req.url.slice(tenant.length + 1)}`;
+      req.originalUrl = req.url;
+      return next();
+    }
+    const body = entraErrorBody('invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+    if (req.path.endsWith('/authorize')) {
+      res.status(400).type('html').send(page('Sign-in error', `<h1>Sign-in error</h1><p><strong>AADSTS90002</strong>: ${escapeHtml(String(body['error_description']))}</p>`));
+      return;
+    }
+    res.status(400).json(body);
   });
 
   const form = express.urlencoded({ extended: false, limit: '2kb' });
@@ -512,7 +572,7 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
         await provider.interactionFinished(req, res, entraRedirectError('invalid_request', 50020, `User account '${user.username}' from identity provider 'https://sts.windows.net/${user.tenantId}/' does not exist in tenant '${tenantId}' and cannot access the application '${clientId}' in that tenant.`), { mergeWithLastSubmission: false });
         return;
       }
-      if (user.assigned === false) {
+      if (user.assigned === false || emulator.faults.usersUnassigned) {
         await provider.interactionFinished(req, res, entraRedirectError('access_denied', 50105, `Your administrator has configured the application iLOGON_MHA ('${clientId}') to block users unless they are specifically granted ('assigned') access to the application. The signed in user '${user.username}' is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.`), { mergeWithLastSubmission: false });
         return;
       }
@@ -534,6 +594,15 @@ window.addEventListener('load',go);setTimeout(go,5000);})();</script>`,
 
 export { entraErrorBody } from './emulator-faults.js';
 
+/** The id_token re-signed with its times moved by `skew` seconds: what a provider with a wrong clock issues. */
+async function skewedToken(token: string, skew: number, key: Parameters<SignJWT["sign"]>[0]): Promise<string> {
+  const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>);
+  for (const claim of ['iat', 'nbf', 'exp', 'auth_time']) {
+    if (typeof payload![claim] === 'number') payload![claim] = (payload![claim] as number) + skew;
+  }
+  return new SignJWT(payload!).setProtectedHeader(header as JWTHeaderParameters).sign(key);
+}
+
 /** Lets the emulator adjust a JSON body oidc-provider writes (koa sets its headers, then ends once). */
 function rewriteJsonBody(res: express.Response, change: (body: unknown) => unknown): void {
   const end = res.end.bind(res) as (...args: unknown[]) => express.Response;
@@ -545,6 +614,20 @@ function rewriteJsonBody(res: express.Response, change: (body: unknown) => unkno
     }
     return end(chunk, ...rest);
   }) as typeof res.end;
+}
+
+/**
+ * Entra's AADSTS50011 text names the redirect URI it refused and the app, so the admin sees at once what to
+ * register (or which BASE_URL is wrong). Read from the request, as oidc-provider has not accepted it.
+ */
+function redirectMismatchText(ctx: KoaContextWithOIDC): string {
+  const params = (ctx.oidc?.params ?? {}) as Record<string, unknown>;
+  const query = ctx.query as Record<string, unknown>;
+  const pick = (name: string) => {
+    const v = params[name] ?? query[name];
+    return typeof v === 'string' ? v.slice(0, 2000) : '';
+  };
+  return `The redirect URI '${pick('redirect_uri')}' specified in the request does not match the redirect URIs configured for the application '${pick('client_id')}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.`;
 }
 
 /** An interaction result that makes oidc-provider redirect back with Entra's error shape. */
@@ -559,8 +642,11 @@ function escapeHtml(value: string): string {
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} — Entra ID emulator</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
-.banner{background:#fff4ce;padding:.5rem;border-radius:4px;font-size:.875rem}.accounts{list-style:none;padding:0}
-.accounts button{width:100%;text-align:left;padding:.75rem;margin:.25rem 0;border:1px solid #8a8886;background:#fff;border-radius:4px;cursor:pointer;font-size:1rem}
-.accounts button:focus-visible{outline:3px solid #0067b8}</style></head><body>${body}</body></html>`;
+<meta name="color-scheme" content="light dark">
+<style>:root{color-scheme:light dark}body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b;background:#fff}
+.banner{background:#fff4ce;color:#1b1b1b;padding:.5rem;border-radius:4px;font-size:.875rem}.accounts{list-style:none;padding:0}
+.accounts button{width:100%;text-align:left;padding:.75rem;margin:.25rem 0;border:1px solid #8a8886;background:#fff;color:inherit;border-radius:4px;cursor:pointer;font-size:1rem}
+.accounts button:focus-visible{outline:3px solid #0067b8}pre{white-space:pre-wrap;overflow-wrap:anywhere}
+@media (prefers-color-scheme:dark){body{color:#f3f2f1;background:#1b1a19}.banner{background:#4a3f00;color:#fff8d6}
+.accounts button{background:#252423;border-color:#a19f9d}.accounts button:focus-visible{outline-color:#6cb8f6}a{color:#6cb8f6}}</style></head><body>${body}</body></html>`;
 }

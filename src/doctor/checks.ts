@@ -8,11 +8,13 @@ import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { isGuid, isLoopbackHost, parseConfig, redactedConfig, type Config, type Env } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { explainEntraError, fillSteps, parseEntraError, type StepValues } from '../auth/entra-errors.js';
-import { tenantOfIssuer } from '../auth/oidc-client.js';
+import { explainEntraAnswer, stepValuesOf } from '../auth/setup-problem.js';
+import { ISSUER_FIX, tenantOfIssuer } from '../auth/oidc-client.js';
 import { clientAuthFor, describeCredential } from '../auth/client-credential.js';
 import { sessionStoreCheck } from './session-store.js';
 import { maskUrlCredentials } from '../url-credentials.js';
+import { configFix } from './config-fixes.js';
+import { entraRegistration } from '../auth/registration.js';
 
 export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
 
@@ -27,6 +29,8 @@ export interface Check {
   readonly fix?: readonly string[];
   readonly aadsts?: string;
   readonly helpLink?: string;
+  /** For a problem Entra answered: the code table's title ("The tenant was not found"). */
+  readonly cause?: string;
 }
 
 /** The exact values to paste into the app registration. */
@@ -34,6 +38,8 @@ export interface RegisterValues {
   readonly redirectUri: string;
   readonly postLogoutRedirectUri: string;
   readonly frontchannelLogoutUri: string;
+  /** Multi-tenant only. */
+  readonly adminConsentRedirectUri?: string;
 }
 
 export interface DoctorReport {
@@ -76,9 +82,7 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
     if (!(err instanceof ConfigError)) throw err;
     // A set secret has its own line above; the parser's wording for it would say the same twice.
     const others = err.problems.filter((p) => !(hasSecret && p.startsWith('ENTRA_CLIENT_SECRET:')));
-    checks.unshift(
-      ...others.map((p): Check => ({ id: 'config', title: p.slice(0, p.indexOf(':')), status: 'problem', message: p.slice(p.indexOf(':') + 1).trim(), fix: ['See .env.example and README.md (Configuration).'] })),
-    );
+    checks.unshift(...others.map(configProblemCheck));
   }
   if (!config) {
     checks.push({ id: 'entra', title: 'Entra', status: 'skipped', message: 'not checked: fix the configuration first' });
@@ -87,7 +91,33 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
   checks.push(...deploymentChecks(env, config));
   checks.push(await sessionStoreCheck(config, options.timeoutMs ?? config.entra.httpTimeoutSeconds * 1000));
   checks.push(...(await liveChecks(config, options)));
-  return report(checks, config, options);
+  return report(collapseRepeatedCauses(checks), config, options);
+}
+
+/** One parser problem ("VARIABLE: what is wrong") as a doctor line with that variable's own fix. */
+export function configProblemCheck(problem: string): Check {
+  const colon = problem.indexOf(':');
+  const variable = colon === -1 ? 'Configuration' : problem.slice(0, colon);
+  return { id: 'config', title: variable, status: 'problem', message: problem.slice(colon + 1).trim(), fix: configFix(variable) };
+}
+
+/**
+ * One cause, one explanation: a wrong client ID fails the token request and the authorization request
+ * with the same AADSTS700016, and the same steps printed twice read as two problems. The first keeps the
+ * explanation; a later check with the same code points to it (and is not counted as a second problem).
+ */
+export function collapseRepeatedCauses(checks: readonly Check[]): Check[] {
+  const first = new Map<string, Check>();
+  return checks.map((c) => {
+    if (c.status !== 'problem' || c.aadsts === undefined) return c;
+    const earlier = first.get(c.aadsts);
+    if (!earlier) {
+      first.set(c.aadsts, c);
+      return c;
+    }
+    const cause = earlier.cause ? `${earlier.cause}, AADSTS${c.aadsts}` : `AADSTS${c.aadsts}`;
+    return { id: c.id, title: c.title, status: 'skipped', message: `not checked: the same cause as "${earlier.title}" above (${cause})`, aadsts: c.aadsts };
+  });
 }
 
 function report(checks: Check[], config: Config | undefined, options: DoctorOptions): DoctorReport {
@@ -103,8 +133,9 @@ function report(checks: Check[], config: Config | undefined, options: DoctorOpti
   };
 }
 
+/** The values to register for this deployment, from the one table (src/auth/registration.ts). */
 export function registerValues(config: Config): RegisterValues {
-  return { redirectUri: config.redirectUri, postLogoutRedirectUri: config.postLogoutRedirectUri, frontchannelLogoutUri: config.frontchannelLogoutUri };
+  return Object.fromEntries(entraRegistration(config.baseUrl, config.entra.multiTenant).map((e) => [e.key, e.value])) as unknown as RegisterValues;
 }
 
 /** The secret's length and shape, never its value: the most common mistake is pasting the Secret ID. */
@@ -118,7 +149,13 @@ export function secretCheck(raw: string | undefined): Check {
     return { id: 'secret', title, status: 'problem', message: `${shape}, a GUID: this is the secret's "Secret ID", not its "Value"`, fix };
   }
   if (/^(["']).*\1$/.test(secret)) {
-    return { id: 'secret', title, status: 'warning', message: `${shape}, wrapped in quotes: the quotes become part of the secret`, fix: ['Remove the quotes around the value.'] };
+    return {
+      id: 'secret',
+      title,
+      status: 'warning',
+      message: `${shape}, wrapped in quotes: the quotes become part of the secret`,
+      fix: ['Remove the quotes around the value: `docker run --env-file` keeps them as part of the value (write ENTRA_CLIENT_SECRET=value, no quotes).'],
+    };
   }
   if (/\s/.test(secret)) {
     return { id: 'secret', title, status: 'warning', message: `${shape}, with white space inside: Entra's secret Values have none`, fix };
@@ -230,30 +267,19 @@ function networkFailure(err: unknown, timeoutMs: number): string {
   return e?.cause?.message ?? e?.message ?? String(err);
 }
 
-function stepValues(config: Config): StepValues {
-  return {
-    redirectUri: config.redirectUri,
-    postLogoutRedirectUri: config.postLogoutRedirectUri,
-    clientId: config.entra.clientId,
-    tenantId: config.entra.tenantId,
-    authorityHost: config.entra.authorityHost,
-  };
-}
-
-/** One line from an Entra error body: the code table's title, steps and help link. */
+/** One line from an Entra error body: the code table's title, steps and help link (the server's words too). */
 function entraProblem(id: string, title: string, body: Record<string, unknown>, config: Config, context: string): Check | undefined {
-  const entra = parseEntraError(body);
-  if (!entra) return undefined;
-  const x = explainEntraError(entra);
-  const ids = [entra.traceId && `trace ID ${entra.traceId}`, entra.correlationId && `correlation ID ${entra.correlationId}`].filter(Boolean).join(', ');
+  const x = explainEntraAnswer(body, stepValuesOf(config), context);
+  if (!x) return undefined;
   return {
     id,
     title,
     status: 'problem',
-    message: `${context}: ${x.title}${entra.aadsts ? ` (AADSTS${entra.aadsts})` : ` (${entra.error})`}. ${x.cause}${ids ? ` [${ids}]` : ''}`,
-    fix: fillSteps(x.steps, stepValues(config)),
-    ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
-    helpLink: x.helpLink,
+    message: x.message,
+    fix: x.fix,
+    ...(x.aadsts ? { aadsts: x.aadsts } : {}),
+    ...(x.helpLink ? { helpLink: x.helpLink } : {}),
+    cause: x.title,
   };
 }
 
@@ -326,11 +352,11 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
       title: 'Issuer',
       status: 'problem',
       message: err instanceof Error ? err.message : String(err),
-      fix: ['Use the Directory (tenant) ID GUID from the Overview page as ENTRA_TENANT_ID.', 'Check ENTRA_AUTHORITY_HOST is the cloud your tenant lives in.'],
+      fix: ISSUER_FIX,
     });
   }
 
-  const cloud = cloudCheck(metadata, config);
+  const cloud = cloudCheck(metadata, config.entra.authorityHost);
   if (cloud) checks.push(cloud);
 
   checks.push(await keysCheck(metadata, timeoutMs, now));
@@ -341,20 +367,47 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
     checks.push(await clientCredentialsCheck(metadata, config, clientAuthFor(config.entra.credential, config.entra.clientId), timeoutMs));
   }
   checks.push(await redirectUriCheck(metadata, config, timeoutMs, now));
-  return checks;
+  // Here too, so the admin status page (which runs these checks live) explains one cause once.
+  return collapseRepeatedCauses(checks);
 }
 
+/**
+ * Entra's authority hosts and the cloud (`cloud_instance_name` in discovery) each belongs to. Only these can
+ * be compared: login.microsoft.com serves the public cloud as well as login.microsoftonline.com, and a
+ * forward proxy or a test double on any other host may serve Entra's real document.
+ */
+export const ENTRA_HOST_CLOUDS: Readonly<Record<string, string>> = {
+  'login.microsoftonline.com': 'microsoftonline.com',
+  'login.microsoft.com': 'microsoftonline.com',
+  'login.windows.net': 'microsoftonline.com',
+  'sts.windows.net': 'microsoftonline.com',
+  'login.microsoftonline.us': 'microsoftonline.us',
+  'login.usgovcloudapi.net': 'microsoftonline.us',
+  'login.partner.microsoftonline.cn': 'partner.microsoftonline.cn',
+  'login.chinacloudapi.cn': 'partner.microsoftonline.cn',
+};
+
 /** Entra's discovery names the cloud the tenant lives in; each cloud needs its own authority host. */
-function cloudCheck(metadata: Record<string, unknown>, config: Config): Check | undefined {
+export function cloudCheck(metadata: Record<string, unknown>, authorityHost: string): Check | undefined {
   const cloud = metadata['cloud_instance_name'];
   if (typeof cloud !== 'string') return undefined;
-  const host = new URL(config.entra.authorityHost).hostname;
-  if (host === `login.${cloud}`) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}` };
+  const host = new URL(authorityHost).hostname.toLowerCase();
+  const hostCloud = Object.hasOwn(ENTRA_HOST_CLOUDS, host) ? ENTRA_HOST_CLOUDS[host] : undefined;
+  if (hostCloud === undefined) {
+    return {
+      id: 'cloud',
+      title: 'Cloud',
+      status: 'warning',
+      message: `the tenant lives in the ${cloud} cloud; ENTRA_AUTHORITY_HOST ${authorityHost} is not an Entra host this doctor knows, so it cannot tell whether that host serves the same cloud`,
+      fix: [`If ${host} is a proxy or a stand-in, make sure it forwards to login.${cloud}; otherwise use an Entra authority (ENTRA_CLOUD=public, usgov or china).`],
+    };
+  }
+  if (hostCloud === cloud) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}, served by ${host}` };
   return {
     id: 'cloud',
     title: 'Cloud',
     status: 'problem',
-    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST is ${config.entra.authorityHost}`,
+    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST ${authorityHost} serves the ${hostCloud} cloud`,
     fix: [`Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.${cloud}) and an app registration made in that cloud.`],
   };
 }

@@ -1,4 +1,5 @@
 import type { Check, DoctorReport } from './checks.js';
+import { ENTRA_REGISTRATION } from '../auth/registration.js';
 
 const LABEL: Record<Check['status'], string> = { ok: 'ok     ', warning: 'warning', problem: 'problem', skipped: 'skipped' };
 
@@ -15,13 +16,11 @@ export function formatReport(report: DoctorReport): string {
     }
   }
   if (report.register) {
-    out.push(
-      '',
-      'Register in Entra (App registrations > iLOGON_MHA > Authentication, platform "Web"):',
-      `  Redirect URI               ${report.register.redirectUri}`,
-      `  Post-logout redirect URI   ${report.register.postLogoutRedirectUri}   (add it as a Web redirect URI too)`,
-      `  Front-channel logout URL   ${report.register.frontchannelLogoutUri}`,
-    );
+    const values = report.register as unknown as Record<string, string | undefined>;
+    const rows = ENTRA_REGISTRATION.filter((e) => values[e.key] !== undefined);
+    const width = Math.max(...rows.map((e) => e.field.length));
+    out.push('', 'Register in Entra (App registrations > iLOGON_MHA > Authentication, platform "Web"):');
+    for (const e of rows) out.push(`  ${e.field.padEnd(width)}   ${values[e.key]}   (${e.why})`);
   }
   const { problem, warning } = report.summary;
   out.push(

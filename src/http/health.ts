@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import type { OidcClient } from '../auth/oidc-client.js';
+import type { CredentialStatus } from '../auth/credential-monitor.js';
+import type { SetupProblem } from '../auth/setup-problem.js';
 import type { SessionBackend } from '../session/backend.js';
 
 export interface HealthDeps {
@@ -7,6 +9,18 @@ export interface HealthDeps {
   readonly backend: SessionBackend;
   /** Set when shutdown begins, so the load balancer stops sending traffic before we stop listening. */
   readonly isShuttingDown: () => boolean;
+}
+
+/**
+ * The /readyz body (README "Health probes"). `status` is `ready` (200), `degraded` (200: serving, but a
+ * set-up problem stops new sign-ins, e.g. a refused client secret; signed-in users keep working, so the
+ * replica stays in the load balancer) or `not ready` (503: discovery not loaded, the store unreachable, or
+ * shutting down). `problems` explains each set-up problem in the doctor's words, with the fix.
+ */
+export interface Readiness {
+  readonly status: 'ready' | 'degraded' | 'not ready';
+  readonly checks: Record<string, string>;
+  readonly problems?: ReadonlyArray<SetupProblem & { readonly checkedAt?: string }>;
 }
 
 export function createHealthRouter(deps: HealthDeps): Router {
@@ -18,17 +32,47 @@ export function createHealthRouter(deps: HealthDeps): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, string> = {};
-    checks['discovery'] = deps.oidc.ready ? 'ok' : (deps.oidc.notReadyReason ?? 'not ready');
+    const problems: Array<SetupProblem & { checkedAt?: string }> = [];
+    const { oidc } = deps;
+    checks['discovery'] = oidc.ready ? 'ok' : (oidc.notReadyReason ?? 'not ready');
+    if (!oidc.ready && oidc.problem) problems.push(oidc.problem);
+    let down = !oidc.ready;
     try {
       await deps.backend.ping();
       checks['sessionStore'] = 'ok';
     } catch (err) {
       checks['sessionStore'] = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
+      down = true;
     }
-    if (deps.isShuttingDown()) checks['shutdown'] = 'shutting down';
-    const ready = Object.entries(checks).every(([, v]) => v === 'ok');
+    const credential = oidc.credential;
+    let degraded = false;
+    if (credential) {
+      checks['credential'] = credentialLine(credential);
+      if (credential.problem) problems.push({ ...credential.problem, ...(credential.checkedAt ? { checkedAt: credential.checkedAt } : {}) });
+      degraded = credential.state === 'refused';
+    }
+    if (deps.isShuttingDown()) {
+      checks['shutdown'] = 'shutting down';
+      down = true;
+    }
+    const body: Readiness = { status: down ? 'not ready' : degraded ? 'degraded' : 'ready', checks, ...(problems.length > 0 ? { problems } : {}) };
     res.setHeader('Cache-Control', 'no-store');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    res.status(down ? 503 : 200).json(body);
   });
   return router;
+}
+
+function credentialLine(c: CredentialStatus): string {
+  switch (c.state) {
+    case 'ok':
+      return 'ok';
+    case 'unchecked':
+      return 'not checked yet (after discovery)';
+    case 'not_checkable':
+      return `not checked: ${c.message ?? 'multi-tenant'}`;
+    case 'refused':
+      return `refused by Entra: ${c.problem?.title ?? ''}${c.problem?.aadsts ? ` (AADSTS${c.problem.aadsts})` : ''}; new sign-ins fail, signed-in users keep working`;
+    case 'unverified':
+      return `not verified: ${c.message ?? 'Entra could not be asked'}`;
+  }
 }

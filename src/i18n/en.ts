@@ -117,6 +117,10 @@ export const en = {
   'error.authority_unavailable': 'Sign-in is starting up',
   'error.authority_unavailable.advice':
     'iLOGON_MHA cannot reach Microsoft Entra ID yet. It keeps trying by itself: wait a moment, then try again.',
+  // A set-up problem the server found itself (src/auth/setup-problem.ts): waiting will not help, so no "try again".
+  'error.signin_not_configured': 'Sign-in is not set up correctly',
+  'error.signin_not_configured.advice':
+    'Trying again will not help. Your administrator has been told: the server log and its health check name the cause and the fix. If you need access now, give them the codes below.',
   'error.store_unavailable': 'iLOGON_MHA is briefly unavailable',
   'error.store_unavailable.advice': 'The session store cannot be reached. You are still signed in: wait a moment, then try again.',
   'error.rate_limited': 'Too many sign-in attempts from your network',

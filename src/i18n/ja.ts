@@ -111,6 +111,10 @@ export const ja: Catalogue = {
   'error.authority_unavailable': 'サインインの準備中です',
   'error.authority_unavailable.advice':
     'iLOGON_MHA はまだ Microsoft Entra ID に接続できていません。自動で再試行しています。しばらく待ってから、もう一度お試しください。',
+  // サーバー自身が見つけた設定の問題（src/auth/setup-problem.ts）：待っても直らないため「もう一度」は出さない。
+  'error.signin_not_configured': 'サインインが正しく設定されていません',
+  'error.signin_not_configured.advice':
+    'もう一度お試しいただいても解決しません。管理者には通知済みです（原因と対処方法はサーバーのログとヘルス チェックに記録されています）。すぐに利用する必要がある場合は、下のコードを管理者にお伝えください。',
   'error.store_unavailable': 'iLOGON_MHA は一時的に利用できません',
   'error.store_unavailable.advice': 'セッション ストアに接続できません。サインインは維持されています。しばらく待ってから、もう一度お試しください。',
   'error.rate_limited': 'お使いのネットワークからのサインインの試行が多すぎます',

@@ -18,6 +18,11 @@ export interface Metrics {
   jwksFetch(): void;
   storeError(operation: string): void;
   rateLimited(limit: string): void;
+  /**
+   * The client credential's last verdict from Entra (credential-monitor.ts): `mha_credential_ok` 1 accepted,
+   * 0 refused, and when that was; no series until Entra has judged it once. `kind` is the configured kind.
+   */
+  credentialVerdict(kind: 'secret' | 'certificate' | 'assertion_file', ok: boolean, atMs: number): void;
   /** Where the store can count its sessions (memory), report them at scrape time. */
   activeSessions(count: () => Promise<number | undefined>): void;
 }
@@ -68,6 +73,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['limit'],
     registers: [registry],
   });
+  const credentialOk = new Gauge({
+    name: 'mha_credential_ok',
+    help: 'Whether Entra accepted the client credential at the last check (1) or refused it (0); absent until checked',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const credentialChecked = new Gauge({
+    name: 'mha_credential_last_check_timestamp_seconds',
+    help: 'When Entra last judged the client credential (Unix time)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   let countSessions: (() => Promise<number | undefined>) | undefined;
   new Gauge({
     name: 'sessions_active',
@@ -113,6 +130,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     jwksFetch: () => jwks.inc(),
     storeError: (operation) => storeErrors.inc({ operation }),
     rateLimited: (limit) => limited.inc({ limit }),
+    credentialVerdict(kind, ok, atMs) {
+      credentialOk.set({ kind }, ok ? 1 : 0);
+      credentialChecked.set({ kind }, Math.floor(atMs / 1000));
+    },
     activeSessions(count) {
       countSessions = count;
     },

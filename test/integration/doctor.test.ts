@@ -83,6 +83,19 @@ describe('npm run doctor against the emulator', () => {
     expect(cc.message).toMatch(/trace ID [0-9a-f-]{36}, correlation ID [0-9a-f-]{36}/);
   });
 
+  it('issue 15 item 5: explains an unknown application (AADSTS700016) once, though the token and the authorization requests both meet it', async () => {
+    const report = await runDoctor({ ...env, ENTRA_CLIENT_ID: OTHER_GUID });
+    expect(report.checks.filter((c) => c.status === 'problem' && c.aadsts === '700016').map((c) => c.id)).toEqual(['client_credentials']);
+    expect(check(report, 'redirect_uri')).toEqual({
+      id: 'redirect_uri',
+      title: 'Redirect URI',
+      status: 'skipped',
+      message: 'not checked: the same cause as "Client ID and secret" above (The application was not found in the directory, AADSTS700016)',
+      aadsts: '700016',
+    });
+    expect(report.summary.problem).toBe(1);
+  });
+
   it('maps a missing secret (AADSTS7000218) from the token endpoint', async () => {
     const config = parseConfig(env);
     const metadata = (await (await fetch(config.entra.discoveryUrl)).json()) as Record<string, unknown>;
@@ -120,10 +133,15 @@ describe('npm run doctor against the emulator', () => {
     expect(report.ok).toBe(true);
   });
 
-  it('says when the tenant lives in another cloud than ENTRA_AUTHORITY_HOST', async () => {
-    emulator.faults.cloudInstanceName = 'microsoftonline.us';
+  // Issue 15 item 4: a stand-in serving Entra's real document (here the emulator on 127.0.0.1, as a forward
+  // proxy or a test double would) is not "in another cloud": the doctor cannot compare, so it warns and exits 0.
+  it('issue 15 item 4: warns, without failing, when an authority host it does not know serves Entra\'s public-cloud document', async () => {
+    emulator.faults.cloudInstanceName = 'microsoftonline.com';
     const report = await runDoctor(env);
-    expect(check(report, 'cloud')).toMatchObject({ status: 'problem', fix: ['Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.microsoftonline.us) and an app registration made in that cloud.'] });
+    expect(check(report, 'cloud')).toMatchObject({ status: 'warning' });
+    expect(check(report, 'cloud').message).toContain(`ENTRA_AUTHORITY_HOST ${emulator.authorityHost} is not an Entra host this doctor knows`);
+    expect(check(report, 'cloud').fix).toEqual(['If 127.0.0.1 is a proxy or a stand-in, make sure it forwards to login.microsoftonline.com; otherwise use an Entra authority (ENTRA_CLOUD=public, usgov or china).']);
+    expect(report.ok).toBe(true);
   });
 });
 
@@ -271,7 +289,8 @@ describe('node dist/doctor.js', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/problem +Client ID and secret +the token endpoint refused the client credentials: The client secret is not valid \(AADSTS7000215\)/);
     expect(stdout).toContain('https://login.microsoftonline.com/error?code=7000215');
-    expect(stdout).toContain(`Redirect URI               ${BASE_URL}/auth/callback`);
+    expect(stdout).toContain(`Web > Redirect URIs        ${BASE_URL}/auth/callback   (Entra sends the signed-in user back here)`);
+    expect(stdout).toContain(`Web > Redirect URIs        ${BASE_URL}/   (Entra returns here after sign-out`);
     expect(stdout).toMatch(/Result: 1 problem/);
     expect(stdout).not.toContain(secret);
   });

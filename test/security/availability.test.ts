@@ -53,16 +53,26 @@ describe('discovery', () => {
     expect(url).toBe(`${h.baseUrl}/mha/`);
   });
 
-  it('refuses a discovery document that names another issuer or another tenant', async () => {
+  // Issue 15 item 1: waiting cannot fix an issuer for another host or tenant, so the page says "not set up
+  // correctly" (500, no Retry-After), not "starting up"; discovery keeps retrying behind it.
+  it('refuses a discovery document that names another issuer or another tenant, as a set-up problem', async () => {
     h = await startHarness({ emulatorDown: true });
     for (const issuer of ['https://evil.example/x/v2.0', `${'http://127.0.0.1:1'}/4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71/v2.0`]) {
       h.emulator.hostile.set({ discovery: (real) => ({ json: { ...real, issuer } }) });
       h.emulator.available = true;
       await new Promise((r) => setTimeout(r, 300));
-      await expectNotReadyButAlive();
+      expect((await fetch(`${h.baseUrl}/healthz`)).status).toBe(200);
+      expect((await fetch(`${h.baseUrl}/readyz`)).status).toBe(503);
+      const login = await fetch(`${h.baseUrl}/auth/login`, { redirect: 'manual', headers: { accept: 'text/html' } });
+      expect(login.status).toBe(500);
+      expect(login.headers.get('retry-after')).toBeNull();
+      expect(await login.text()).toContain('Sign-in is not set up correctly');
+      expect((await fetch(`${h.baseUrl}/api/me`)).status).toBe(401);
+      expect((await fetch(`${h.baseUrl}/mha/`, { redirect: 'manual' })).status).toBe(302);
+      expect(h.oidc.problem).toMatchObject({ check: 'discovery', permanent: true, fix: expect.arrayContaining([expect.stringContaining('ENTRA_TENANT_ID')]) });
       h.emulator.available = false;
     }
-    expect(h.logs.some((l) => String(l['msg']).includes('discovery failed'))).toBe(true);
+    expect(h.logs.some((l) => l['event'] === 'setup.problem' && String(l['msg']).includes('the discovered issuer'))).toBe(true);
   });
 
   it('keeps serving after discovery when the provider goes down later; sign-in fails friendly, then recovers', async () => {

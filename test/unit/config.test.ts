@@ -54,7 +54,7 @@ describe('parseConfig', () => {
 
   it.each<[string, Env, string]>([
     ['missing tenant', { ...valid, ENTRA_TENANT_ID: undefined }, "ENTRA_TENANT_ID: required; the Directory (tenant) ID from the app's Overview page in Entra (a GUID)"],
-    ['malformed tenant', { ...valid, ENTRA_TENANT_ID: 'not a tenant' }, 'ENTRA_TENANT_ID: expected the Directory (tenant) ID, a GUID like 00000000-0000-0000-0000-000000000000, or a verified domain (got "not a tenant")'],
+    ['malformed tenant', { ...valid, ENTRA_TENANT_ID: 'not a tenant' }, 'ENTRA_TENANT_ID: it has white space inside: a tenant ID has none (a line break or a space from the copy?); expected the Directory (tenant) ID, a GUID of 8-4-4-4-12 hex digits like 00000000-0000-0000-0000-000000000000, or a verified domain like contoso.onmicrosoft.com (got "not a tenant")'],
     ['multi-tenant alias without an allow-list', { ...valid, ENTRA_TENANT_ID: 'common' }, 'ENTRA_ALLOWED_TENANTS: required when ENTRA_TENANT_ID is organizations or common; a comma list of the customer tenant IDs (GUIDs) allowed to sign in'],
     ['personal accounts only', { ...valid, ENTRA_TENANT_ID: 'consumers' }, 'ENTRA_TENANT_ID: "consumers" signs in personal Microsoft accounts only; use your Directory (tenant) ID GUID, or organizations with ENTRA_ALLOWED_TENANTS'],
     ['missing client id', { ...valid, ENTRA_CLIENT_ID: '' }, "ENTRA_CLIENT_ID: required; the Application (client) ID from the app's Overview page in Entra (a GUID)"],
