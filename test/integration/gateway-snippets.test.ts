@@ -34,7 +34,7 @@ beforeAll(async () => {
   await browser.signIn(`${h.baseUrl}/auth/login`, 'E.Everything');
   // With the idle clock due, so the answer carries its Set-Cookie too.
   h.advance(h.config.session.touchIntervalMs + 1000);
-  const res = await browser.request(`${h.baseUrl}/auth/check`);
+  const res = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/' } });
   expect(res.status).toBe(202);
   const names = [...res.headers.keys()];
   identity = names.filter(isIdentityHeader).sort();
@@ -85,6 +85,16 @@ describe("README's nginx snippet (auth_request)", () => {
     expect(proxySet.get('x-ms-token-aad-id-token')).toBe('""');
     expect(proxySet.get('x-ms-token-aad-access-token')).toBe('""');
   });
+
+  it('issue 14 item 3: names the original URI to /auth/check in the one header it trusts by default, and clears the other', () => {
+    const check = /location = \/auth\/check \{([\s\S]*?)\n\}/.exec(nginx)?.[1] ?? '';
+    expect(check).toMatch(/^\s*internal;$/m);
+    const set = new Map([...check.matchAll(/proxy_set_header\s+([\w-]+)\s+(\S+);/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+    // $request_uri: the URI as the client sent it, which nginx also passes to the backend (proxy_pass without a URI).
+    expect(set.get(h.config.gateway.authCheckUriHeader)).toBe('$request_uri');
+    expect(set.get('x-original-uri')).toBe('""');
+    expect(set.get('x-forwarded-uri')).toBe('$request_uri');
+  });
 });
 
 describe("README's Traefik snippet (forwardAuth)", () => {
@@ -99,6 +109,18 @@ describe("README's Traefik snippet (forwardAuth)", () => {
 
   it('asks /auth/check on this server', () => {
     expect(JSON.parse(field('address') ?? 'null')).toBe(`${README_SIGNIN}/auth/check`);
+  });
+
+  it('issue 14 item 3: /auth/check hears only the X-Forwarded-Uri forwardAuth sets: a client X-Original-URI is removed first, and /auth/check is not routed to clients', () => {
+    // forwardAuth sets X-Forwarded-Uri itself, the header this server trusts by default.
+    expect(h.config.gateway.authCheckUriHeader).toBe('x-forwarded-uri');
+    expect(traefik).not.toMatch(/trustForwardHeader:\s*true/);
+    // A headers middleware emptying X-Original-URI (Traefik removes a header set to ""), before mha-auth.
+    expect(traefik).toMatch(/mha-original-uri:\n\s+headers:\n\s+customRequestHeaders:\n\s+X-Original-URI: ""/);
+    expect(/^\s+middlewares: (\[.*\])$/m.exec(traefik)?.[1]).toBe('[mha-original-uri, mha-auth]');
+    const signinRule = /mha-signin:\n(?:\s+#.*\n)*\s+rule: "(.+)"/.exec(traefik)?.[1] ?? '';
+    expect(signinRule).toContain('PathPrefix(`/auth`)');
+    expect(signinRule).toMatch(/&& !PathPrefix\(`\/auth\/check`\)$/);
   });
 
   it('copies exactly the identity headers /auth/check sends, and none of its other headers', () => {
