@@ -27,6 +27,8 @@ export type PathRefusal =
   | 'encoded_slash'
   /** `\` or `%5C`: a slash to IIS, Windows and WHATWG URL parsers, a character to others. */
   | 'backslash'
+  /** `%3F` or `%23`: a backend that decodes before it splits reads a query or a fragment there (`/admin%3F`). */
+  | 'encoded_delimiter'
   /** `;` or `%3B`: servlet containers and Spring cut a segment at a path parameter (`/admin;x=1` is `/admin`). */
   | 'path_parameter'
   /** `//`: nginx and servlet containers merge it, others keep an empty segment. */
@@ -226,6 +228,7 @@ function canonicalise(target: string, end: number, search: string): CanonicalTar
       else if (byte === SLASH) return refused('encoded_slash');
       else if (byte === 0x5c) return refused('backslash');
       else if (byte === 0x3b) return refused('path_parameter');
+      else if (byte === QUESTION || byte === 0x23) return refused('encoded_delimiter');
       else if (byte < 0x20 || byte === 0x7f) return refused('control_character');
       else segment += `%${HEX[h1]}${HEX[h2]}`;
     } else if (c === 0x5c) {
