@@ -14,6 +14,7 @@ import { errorHandler, notFound } from './http/error-handler.js';
 import { createHealthRouter } from './http/health.js';
 import { compose, onlyUnder } from './http/compose.js';
 import { requestContext } from './http/request-context.js';
+import { canonicalRequestTarget } from './http/request-target.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
 import { createMhaRouter } from './mha/routes.js';
@@ -81,6 +82,8 @@ export function createApp(deps: AppDeps): App {
       closeConnectionsWhenShuttingDown(isShuttingDown),
       boundRequestSize(config.http),
       securityHeaders(config),
+      // Before anything routes or gates: from here on req.url is the one canonical path every gate judges.
+      canonicalRequestTarget(),
       localeMiddleware(config),
     ),
   );

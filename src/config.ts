@@ -128,6 +128,8 @@ export interface GatewayConfig {
   readonly headerSets: readonly IdentityHeaderSet[];
   /** Signing key for X-MHA-Identity; `key` is non-enumerable (see hideSecrets). */
   readonly jwt: { readonly alg: 'HS256' | 'RS256'; readonly key: string } | undefined;
+  /** The one header /auth/check reads the original URI from (AUTH_CHECK_URI_HEADER), lower case. */
+  readonly authCheckUriHeader: string;
 }
 
 // This server's own routes: a prefix covering them would hand sign-in itself to the upstream.
@@ -460,6 +462,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       : {}),
     identityHeaders: config.gateway.headerSets,
     identityToken: config.gateway.jwt ? `${config.gateway.jwt.alg} (key set)` : 'off',
+    authCheckUriHeader: config.gateway.authCheckUriHeader,
     sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
     metricsPort: config.metricsPort ?? config.port,
     rateLimit: config.rateLimit,
@@ -508,7 +511,7 @@ type ValueOf = (name: string) => string | undefined;
 
 /**
  * Gateway mode: UPSTREAM_URL, UPSTREAM_PATHS, UPSTREAM_FORWARD_HEADERS, UPSTREAM_TIMEOUT_MS, PASS_COOKIES,
- * IDENTITY_HEADERS and UPSTREAM_JWT_KEY. The identity headers and the signed token also serve /auth/check, so they are read
+ * IDENTITY_HEADERS, UPSTREAM_JWT_KEY and AUTH_CHECK_URI_HEADER. The identity headers and the signed token also serve /auth/check, so they are read
  * whether or not an upstream is set.
  */
 function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[]): GatewayConfig {
@@ -593,7 +596,19 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
     }
   }
 
-  return { upstreamUrl, paths, timeoutMs, passCookies, forwardHeaders, headerSets, jwt };
+  // Traefik's forwardAuth always sends X-Forwarded-Uri; the README's nginx snippet sets it too (and clears
+  // X-Original-URI), so one default serves both.
+  let authCheckUriHeader = 'x-forwarded-uri';
+  const uriHeaderRaw = value('AUTH_CHECK_URI_HEADER');
+  if (uriHeaderRaw !== undefined) {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(uriHeaderRaw) || /^(host|cookie|authorization|content-length|transfer-encoding|connection)$/i.test(uriHeaderRaw)) {
+      problems.push(`AUTH_CHECK_URI_HEADER: expected the header name your proxy puts the original URI in, e.g. X-Forwarded-Uri or X-Original-URI (got "${uriHeaderRaw}")`);
+    } else {
+      authCheckUriHeader = uriHeaderRaw.toLowerCase();
+    }
+  }
+
+  return { upstreamUrl, paths, timeoutMs, passCookies, forwardHeaders, headerSets, jwt, authCheckUriHeader };
 }
 
 /** Why a PEM cannot sign RS256, or undefined when it can. Never echoes the key. */

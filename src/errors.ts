@@ -146,3 +146,30 @@ export class TooManyRequestsError extends AppError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * Requests a gate refuses to judge (always 400, never forwarded): what the gate would judge and what the
+ * backend would act on could differ. `ambiguous_path`: a path that backends read in more than one way
+ * (src/http/canonical-path.ts; `details.reason` says which rule). `connection_names_protected_header`:
+ * Connection lists a framing, routing or identity header, which a proxy must then remove (request smuggling).
+ * `original_uri_conflict` / `original_uri_missing`: /auth/check was not told exactly one original URI.
+ */
+export const UNJUDGEABLE_REQUEST_CODES = ['ambiguous_path', 'connection_names_protected_header', 'original_uri_conflict', 'original_uri_missing'] as const;
+export type UnjudgeableRequestCode = (typeof UNJUDGEABLE_REQUEST_CODES)[number];
+
+const UNJUDGEABLE_MESSAGES: Readonly<Record<UnjudgeableRequestCode, string>> = {
+  ambiguous_path: 'This address can be read in more than one way, so it is not opened.',
+  connection_names_protected_header: 'This request cannot be forwarded safely: its Connection header names a header the application needs.',
+  original_uri_conflict: 'The proxy in front of iLOGON_MHA Sign-in named two different original addresses.',
+  original_uri_missing: 'The proxy in front of iLOGON_MHA Sign-in did not name the original address to check.',
+};
+
+export class UnjudgeableRequestError extends AppError {
+  /**
+   * 400, except where the caller speaks a protocol that knows only allow and deny: /auth/check answers an
+   * ambiguous original URI 403, since nginx's auth_request turns any other status into a 500.
+   */
+  constructor(code: UnjudgeableRequestCode, options: { details?: Record<string, string>; status?: 400 | 403 } = {}) {
+    super(code, options.status ?? 400, UNJUDGEABLE_MESSAGES[code], options.details ? { details: options.details } : {});
+  }
+}

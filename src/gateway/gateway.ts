@@ -10,14 +10,16 @@ import type { SessionUser } from '../auth/session-user.js';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import { requireRole, type Gate } from '../auth/authorize.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
-import { UnauthenticatedError, UpstreamError } from '../errors.js';
+import { UnauthenticatedError, UnjudgeableRequestError, UpstreamError } from '../errors.js';
 import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
 import { createIdentity } from './identity.js';
+import { isIdentityHeader } from './identity-headers.js';
 import { createIdentitySigner, type RequestBinding } from './identity-token.js';
 import { createForwardFilter, type ForwardFilter } from './forwarded-headers.js';
 import { withoutCookies, type SessionReader } from '../session/session-reader.js';
 import { matchesPrefix } from '../http/compose.js';
+import { canonicalTarget, type CanonicalTarget } from '../http/canonical-path.js';
 
 export interface GatewayDeps {
   readonly config: Config;
@@ -56,7 +58,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const identityFor = createIdentity({ sets: gw.headerSets, signer, graphHost: config.entra.graphHost });
   const forwardFilter = createForwardFilter(gw.forwardHeaders);
 
-  const router = Router();
+  // Strict and case-sensitive: '/auth/check/' or '/Auth/Check' must not answer as /auth/check, which the
+  // README's nginx keeps `internal` by its exact spelling (`location = /auth/check`).
+  const router = Router({ strict: true, caseSensitive: true });
 
   // The same role gates as the built-in pages (src/mha/routes.ts): MHA_REQUIRED_ROLE everywhere behind the
   // gate, the admin role under /mha/admin, whoever serves the page.
@@ -72,21 +76,21 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // one session read; no write and no Set-Cookie, except when the idle clock is due (at most once per touch
   // interval), exactly as for pages, so a user active only behind the proxy is not signed out while active.
   router.get('/auth/check', (req, res, next) => {
+    // The proxy names the original request in exactly one header (AUTH_CHECK_URI_HEADER), judged on its
+    // canonical path, so /mha/admin keeps needing the admin role behind the proxy too.
+    const asked = originalUri(req, gw.authCheckUriHeader);
+    if (asked instanceof UnjudgeableRequestError) return next(asked);
     const user = req.session?.user;
-    // The proxy names the original request (nginx: X-Original-URI as in the README, Traefik: X-Forwarded-Uri)
-    // so /mha/admin keeps needing the admin role behind it too.
-    const original = req.get('x-forwarded-uri') ?? req.get('x-original-uri');
     if (!user) {
       // Traefik hands this 401 page to the browser as it is, and no proxy can turn a 401 into a redirect:
       // the page itself links to sign-in and back to the original path (same-origin only; JSON callers
       // get the 401 JSON without it). The status stays 401: proxies decide on it.
-      res.locals['signInHref'] = `/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(original))}`;
+      res.locals['signInHref'] = `/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(`${asked.path}${asked.search}`))}`;
       return next(new UnauthenticatedError());
     }
-    const judged = (original ?? '/').split('?')[0] ?? '/';
-    runGates(roleGatesFor(judged), req, res, next, () => {
+    runGates(roleGatesFor(asked.path), req, res, next, () => {
       // The token names the request the gate judged: the proxy's original method and this path.
-      answerCheck(res, user, { method: originalMethod(req), path: judged }).catch(next);
+      answerCheck(res, user, { method: originalMethod(req, gw.authCheckUriHeader), path: asked.path }).catch(next);
     });
   });
   router.get('/auth/identity-jwks.json', async (_req, res, next) => {
@@ -106,7 +110,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (!upstream) return { router, attach: () => () => {} };
 
   const agent = upstream.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const proxy: ProxyServer = createProxyServer({ target: upstream, agent, ws: true, xfwd: false, changeOrigin: false });
+  // toProxy: the library sends req.url as it is. Without it, it re-parses the URL (WHATWG rules: dot segments,
+  // %2e, backslashes), and the backend would receive another path than the one the gates judged.
+  const proxy: ProxyServer = createProxyServer({ target: upstream, agent, ws: true, xfwd: false, changeOrigin: false, toProxy: true });
+  keepBodyFraming(proxy);
 
   // UPSTREAM_TIMEOUT_MS is an idle timeout: no byte from the upstream for that long, before or during the
   // response. Our own error (not the library's proxyTimeout) so a timeout is told apart from a reset.
@@ -116,6 +123,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   proxy.on('proxyReq', armTimeout);
   proxy.on('proxyReqWs', armTimeout);
   proxy.on('proxyRes', (proxyRes, _req, res) => {
+    // Connection and Keep-Alive are hop-by-hop: the backend's describe its connection to us. The client's own
+    // connection stays as Node decided for it (a client's `Connection: close`, shutting down: close).
+    delete proxyRes.headers['keep-alive'];
+    proxyRes.headers['connection'] = res.shouldKeepAlive && !/close/i.test(String(res.getHeader('connection') ?? '')) ? 'keep-alive' : 'close';
     for (const name of ['location', 'content-location'] as const) {
       const value = proxyRes.headers[name];
       if (typeof value === 'string') proxyRes.headers[name] = rewriteLocation(value, upstream, config.baseUrl);
@@ -130,9 +141,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   proxy.on('error', (err) => logger.debug({ err }, 'proxy error after the response ended'));
 
   router.use(function gatewayProxy(req: Request, res: Response, next: NextFunction) {
-    if (!matchesPrefix(req.path, gw.paths)) return next();
+    // The canonical path (src/http/request-target.ts): req.url is that path and its query, and is what the
+    // proxy sends (toProxy), so the backend receives exactly what was judged here.
+    if (!matchesPrefix(req.canonicalPath, gw.paths)) return next();
+    if (namesProtectedHeader(req.headers.connection)) return next(new UnjudgeableRequestError('connection_names_protected_header'));
     const sessionGate = wantsJson(req) ? requireApiAuth : requirePageAuth;
-    runGates([sessionGate, ...roleGatesFor(req.path)], req, res, next, () => {
+    runGates([sessionGate, ...roleGatesFor(req.canonicalPath)], req, res, next, () => {
       forward(req, res, next).catch(next);
     });
   });
@@ -160,11 +174,20 @@ export function createGateway(deps: GatewayDeps): Gateway {
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && VALID_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     const log = logger.child({ reqId: requestId });
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (!matchesPrefix(path, gw.paths)) {
+    // The same canonical path as for HTTP (Express never sees an upgrade): judged, then forwarded as it is.
+    const target = canonicalTarget(req.url ?? '');
+    if (!target.ok || !matchesPrefix(target.path, gw.paths)) {
       // Someone else may serve other upgrades on this server; otherwise nothing here speaks websocket.
       if (server.listenerCount('upgrade') > 1) return;
-      return rejectUpgrade(socket, 404, 'not_found');
+      return target.ok ? rejectUpgrade(socket, 404, 'not_found') : rejectUpgrade(socket, 400, 'ambiguous_path');
+    }
+    const { path } = target;
+    req.url = `${path}${target.search}`;
+    // A handshake has no body (what follows it is the websocket's own bytes), and Connection may not name a
+    // header the backend must see: either would let the backend parse something other than what was judged.
+    if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0' || namesProtectedHeader(req.headers.connection)) {
+      log.warn({ event: 'gateway.websocket', path, outcome: 'refused_framing' }, 'websocket refused: framing headers');
+      return rejectUpgrade(socket, 400, 'connection_names_protected_header');
     }
     // Cross-site websocket hijacking: SameSite=Lax still sends our cookie from a sibling subdomain, and
     // browsers always send Origin on a websocket handshake.
@@ -233,13 +256,42 @@ export function createGateway(deps: GatewayDeps): Gateway {
 }
 
 /**
- * The original request's method, from the header paired with the URI header /auth/check judged: nginx's
- * X-Original-Method beside X-Original-URI (the README snippet sets both), Traefik's X-Forwarded-Method beside
- * X-Forwarded-Uri. Undefined when the proxy does not say: the token then carries no method claim.
+ * The original request's method, from the header paired with the one trusted URI header: X-Forwarded-Method
+ * beside X-Forwarded-Uri (Traefik; the README's nginx snippet sets both), X-Original-Method beside
+ * X-Original-URI. Undefined when the proxy does not say: the token then carries no method claim.
  */
-function originalMethod(req: Request): string | undefined {
-  return req.get('x-forwarded-uri') !== undefined ? req.get('x-forwarded-method') : req.get('x-original-method');
+function originalMethod(req: Request, trustedUriHeader: string): string | undefined {
+  const paired = METHOD_HEADER_FOR.get(trustedUriHeader);
+  return paired === undefined ? undefined : req.get(paired);
 }
+
+const METHOD_HEADER_FOR = new Map([
+  ['x-forwarded-uri', 'x-forwarded-method'],
+  ['x-original-uri', 'x-original-method'],
+]);
+
+/**
+ * The original URI the proxy asks /auth/check about, canonical, from the one trusted header. Missing, repeated,
+ * or contradicted by another original-URI header: 400 (the proxy is misconfigured, or passes a client's header
+ * through). A URI that backends could read in more than one way: 403, the deny that auth_request understands.
+ */
+function originalUri(req: Request, trusted: string): Extract<CanonicalTarget, { ok: true }> | UnjudgeableRequestError {
+  const values = req.headersDistinct[trusted];
+  if (values === undefined || values.length === 0) return new UnjudgeableRequestError('original_uri_missing');
+  const value = values[0]!;
+  if (values.length > 1) return new UnjudgeableRequestError('original_uri_conflict');
+  for (const other of ORIGINAL_URI_HEADERS) {
+    if (other === trusted) continue;
+    const seen = req.headersDistinct[other];
+    if (seen !== undefined && seen.some((v) => v !== value)) return new UnjudgeableRequestError('original_uri_conflict');
+  }
+  const target = canonicalTarget(value);
+  if (!target.ok) return new UnjudgeableRequestError('ambiguous_path', { status: 403, details: { reason: target.reason } });
+  return target;
+}
+
+// Where proxies put the original URI for an auth subrequest: Traefik's forwardAuth, the nginx convention.
+const ORIGINAL_URI_HEADERS = ['x-forwarded-uri', 'x-original-uri'];
 
 /** Runs Express-style gates in order; `done` only when every one passed (each either calls next or answers). */
 function runGates(gates: readonly Gate[], req: Request, res: Response, next: NextFunction, done: () => void): void {
@@ -264,6 +316,46 @@ export interface UpstreamHeaderOptions {
   readonly requestId: string;
   readonly clientIp: string;
   readonly websocket: boolean;
+}
+
+/**
+ * Whether Connection names a header that must reach the backend as we set it. A proxy removes every header
+ * Connection names (RFC 9110 7.6.1); removing Content-Length or Transfer-Encoding leaves the body unframed on a
+ * pooled keep-alive connection, where the backend parses it as a request of its own (request smuggling), and
+ * naming Host, a forwarding or an identity header asks us to drop what the backend trusts. Such a request is
+ * refused rather than forwarded with a guess.
+ */
+export function namesProtectedHeader(connection: string | undefined): boolean {
+  if (connection === undefined) return false;
+  for (const option of connection.split(',')) {
+    const name = option.trim().toLowerCase();
+    if (PROTECTED_FROM_CONNECTION.has(name) || name.startsWith('x-forwarded-') || isIdentityHeader(name)) return true;
+  }
+  return false;
+}
+
+const PROTECTED_FROM_CONNECTION = new Set(['content-length', 'transfer-encoding', 'host', 'forwarded', 'x-real-ip', 'x-request-id']);
+
+/**
+ * http-proxy's deleteLength pass gives a DELETE or OPTIONS without Content-Length a `Content-Length: 0` and
+ * deletes its Transfer-Encoding, then streams the body anyway: a chunked body reached the backend unframed, as
+ * requests of its own. The framing the client sent is noted before that pass and put back just before the
+ * `stream` pass builds the outgoing request. Both through the library's `before` hook, which throws at start if
+ * an upgrade renames a pass (its `after` inserts before the named pass, so it is not used). Proved by
+ * test/security/gateway-smuggling.test.ts (chunked DELETE and OPTIONS).
+ */
+function keepBodyFraming(proxy: ProxyServer): void {
+  const framing = new WeakMap<IncomingMessage, string>();
+  proxy.before('web', 'deleteLength', function rememberFraming(req) {
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined) framing.set(req, te);
+  });
+  proxy.before('web', 'stream', function restoreFraming(req) {
+    const te = framing.get(req);
+    if (te === undefined) return;
+    req.headers['transfer-encoding'] = te;
+    delete req.headers['content-length'];
+  });
 }
 
 // Hop-by-hop (RFC 9110 7.6.1) or meaningful only between the client and us.

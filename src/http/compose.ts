@@ -52,10 +52,11 @@ const SLASH = 47;
 /**
  * Enters `handler` (usually a Router of absolute paths) only for paths under one of the prefixes; every
  * other request passes by for the cost of a string comparison instead of a walk through the router's layers.
+ * Matches the canonical path (src/http/request-target.ts), the one every gate judges.
  */
 export function onlyUnder(prefixes: readonly string[], handler: RequestHandler): RequestHandler {
   return function underPrefix(req: Request, res: Response, next: NextFunction): void {
-    if (matchesPrefix(req.path, prefixes)) {
+    if (matchesPrefix(req.canonicalPath, prefixes)) {
       handler(req, res, next);
       return;
     }

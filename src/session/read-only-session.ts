@@ -31,8 +31,9 @@ export function sessionLayer(config: Config, backend: SessionBackend, reader: Se
   const readOnlyPaths = ['/auth/check', '/mha', '/api', ...config.gateway.paths];
 
   return function sessionOrReadOnly(req: Request, res: Response, next: NextFunction): void {
-    if (!matchesPrefix(req.path, readOnlyPaths)) {
-      if (req.path === '/auth/login' && firstCookie(req.headers.cookie, cookieName) === undefined) {
+    // The canonical path (src/http/request-target.ts): the one the gates after this judge.
+    if (!matchesPrefix(req.canonicalPath, readOnlyPaths)) {
+      if (req.canonicalPath === '/auth/login' && firstCookie(req.headers.cookie, cookieName) === undefined) {
         next();
         return;
       }

@@ -7,6 +7,7 @@ import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
+import { rawExchange } from '../support/raw-http.js';
 import { startUpstream, type Received, type Upstream } from '../support/upstream.js';
 
 const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -23,6 +24,9 @@ function countStoreWrites(h: Harness): { readonly count: number } {
   return counter;
 }
 
+/** /auth/check as a proxy asks it: the original URI in X-Forwarded-Uri (AUTH_CHECK_URI_HEADER's default). */
+const asked = (uri = '/mha/', headers: Record<string, string> = {}) => ({ headers: { 'x-forwarded-uri': uri, ...headers } });
+
 describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth)', () => {
   let h: Harness;
   beforeEach(async () => {
@@ -33,7 +37,7 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
   });
 
   it('answers 401 without a session: no redirect, no cookie, no session created', async () => {
-    const res = await fetch(`${h.baseUrl}/auth/check`, { redirect: 'manual', headers: { cookie: 'mha.sid=s%3Aforged.sig' } });
+    const res = await fetch(`${h.baseUrl}/auth/check`, { redirect: 'manual', headers: { cookie: 'mha.sid=s%3Aforged.sig', 'x-forwarded-uri': '/mha/' } });
     expect(res.status).toBe(401);
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.getSetCookie()).toEqual([]);
@@ -52,15 +56,17 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
       expect(page).toContain('<h1 id="page-title">Sign-in required.</h1>');
       return /<a class="button" href="([^"]+)">Sign in<\/a>/.exec(page)?.[1];
     };
-    // Traefik forwardAuth: X-Forwarded-Uri; nginx auth_request: X-Original-URI (as the README snippets set).
+    // X-Forwarded-Uri: Traefik's forwardAuth sets it, and the README's nginx snippet does too.
     const traefik = await signInLink({ 'x-forwarded-uri': '/mha/profile?tab=roles' });
     expect(traefik).toBe('/auth/login?returnTo=%2Fmha%2Fprofile%3Ftab%3Droles');
-    expect(await signInLink({ 'x-original-uri': '/mha/reports' })).toBe('/auth/login?returnTo=%2Fmha%2Freports');
-    // Never an off-site location, whatever the header says: return-to.ts collapses it to the default.
+    // The link goes to the canonical path, the one that was judged.
+    expect(await signInLink({ 'x-forwarded-uri': '/mha/x/../reports' })).toBe('/auth/login?returnTo=%2Fmha%2Freports');
+    // An address that could lead off-site is not even judged: 403 (the deny auth_request understands), no link to it.
     for (const hostile of ['//evil.example/phish', 'https://evil.example/', '/\\evil.example', '/%2F%2Fevil.example']) {
-      expect(await signInLink({ 'x-forwarded-uri': hostile }), hostile).toBe('/auth/login?returnTo=%2Fmha%2F');
+      const res = await fetch(`${h.baseUrl}/auth/check`, { redirect: 'manual', headers: { ...html, 'x-forwarded-uri': hostile } });
+      expect(res.status, hostile).toBe(403);
+      expect(await res.text(), hostile).not.toContain('evil.example');
     }
-    expect(await signInLink({})).toBe('/auth/login?returnTo=%2Fmha%2F');
 
     const json = await fetch(`${h.baseUrl}/auth/check`, { headers: { accept: 'application/json', 'x-forwarded-uri': '/mha/reports' } });
     expect(json.status).toBe(401);
@@ -78,7 +84,7 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
     const writes = countStoreWrites(h);
     const user = h.emulator.users.find((u) => u.name === 'B.Simon')!;
     for (let i = 0; i < 20; i++) {
-      const res = await browser.request(`${h.baseUrl}/auth/check`);
+      const res = await browser.request(`${h.baseUrl}/auth/check`, asked());
       expect(res.status).toBe(202);
       expect(res.headers.getSetCookie()).toEqual([]);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -90,7 +96,7 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
     expect(writes.count).toBe(0);
 
     // The token verifies against the published key set, with our issuer and (no upstream) our own origin as audience.
-    const res = await browser.request(`${h.baseUrl}/auth/check`);
+    const res = await browser.request(`${h.baseUrl}/auth/check`, asked());
     const jwks = (await (await fetch(`${h.baseUrl}/auth/identity-jwks.json`)).json()) as Parameters<typeof createLocalJWKSet>[0];
     const { payload, protectedHeader } = await jwtVerify(res.headers.get('x-mha-identity')!, createLocalJWKSet(jwks), {
       issuer: h.baseUrl,
@@ -105,12 +111,12 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
   it('answers 403 when the original URI needs a role the user lacks (/mha/admin), as the built-in pages do', async () => {
     const browser = new Browser();
     await browser.signIn(`${h.baseUrl}/auth/login`);
-    const admin = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/admin/settings?x=1' } });
+    const admin = await browser.request(`${h.baseUrl}/auth/check`, asked('/mha/admin/settings?x=1'));
     expect(admin.status).toBe(403);
     expect(admin.headers.get('x-ms-client-principal-id')).toBeNull();
     const traefik = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/MHA/Admin' } });
     expect(traefik.status).toBe(403);
-    const page = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/reports' } });
+    const page = await browser.request(`${h.baseUrl}/auth/check`, asked('/mha/reports'));
     expect(page.status).toBe(202);
   });
 
@@ -119,18 +125,107 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
     await browser.signIn(`${h.baseUrl}/auth/login`);
     const writes = countStoreWrites(h);
     h.advance(h.config.session.touchIntervalMs + 1000);
-    const refreshed = await browser.request(`${h.baseUrl}/auth/check`);
+    const refreshed = await browser.request(`${h.baseUrl}/auth/check`, asked());
     expect(refreshed.status).toBe(202);
     expect(refreshed.headers.getSetCookie().some((c) => c.startsWith('mha.sid='))).toBe(true);
     expect(writes.count).toBe(1);
-    const next = await browser.request(`${h.baseUrl}/auth/check`);
+    const next = await browser.request(`${h.baseUrl}/auth/check`, asked());
     expect(next.status).toBe(202);
     expect(next.headers.getSetCookie()).toEqual([]);
     expect(writes.count).toBe(1);
 
     h.advance(h.config.session.idleTimeoutMs + 1000);
-    const expired = await browser.request(`${h.baseUrl}/auth/check`);
+    const expired = await browser.request(`${h.baseUrl}/auth/check`, asked());
     expect(expired.status).toBe(401);
+  });
+});
+
+describe('issue 14 item 3: /auth/check judges exactly one original URI, canonical', () => {
+  let h: Harness;
+  let simon: Browser;
+  let admin: Browser;
+  beforeAll(async () => {
+    h = await startHarness();
+    simon = new Browser({ accept: 'application/json' });
+    await simon.signIn(`${h.baseUrl}/auth/login`);
+    admin = new Browser({ accept: 'application/json' });
+    await admin.signIn(`${h.baseUrl}/auth/login`, 'A.Admin');
+  }, 60_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const check = async (browser: Browser, headers: Record<string, string>) => {
+    const res = await browser.request(`${h.baseUrl}/auth/check`, { headers });
+    const body = res.status === 202 ? undefined : ((await res.json()) as { error: string });
+    return { status: res.status, error: body?.error, identity: res.headers.get('x-ms-client-principal-id') };
+  };
+
+  it('issue 14 item 3: a client-sent header cannot pick the path: only AUTH_CHECK_URI_HEADER counts, and a contradiction is refused', async () => {
+    // What item 3 found: the client's X-Forwarded-Uri turned a 403 on /mha/admin/secret into a 202.
+    expect(await check(simon, { 'x-original-uri': '/mha/admin/secret', 'x-forwarded-uri': '/mha/' })).toMatchObject({ status: 400, error: 'original_uri_conflict', identity: null });
+    expect(await check(simon, { 'x-forwarded-uri': '/mha/', 'x-original-uri': '/mha/admin/secret' })).toMatchObject({ status: 400, error: 'original_uri_conflict' });
+    // The other header alone is not trusted: nothing names the original URI.
+    expect(await check(simon, { 'x-original-uri': '/mha/' })).toMatchObject({ status: 400, error: 'original_uri_missing', identity: null });
+    expect(await check(simon, {})).toMatchObject({ status: 400, error: 'original_uri_missing' });
+    // Both naming the same URI is no contradiction.
+    expect(await check(simon, { 'x-forwarded-uri': '/mha/reports', 'x-original-uri': '/mha/reports' })).toMatchObject({ status: 202 });
+    expect(await check(simon, { 'x-forwarded-uri': '/mha/admin/secret', 'x-original-uri': '/mha/admin/secret' })).toMatchObject({ status: 403, error: 'missing_role' });
+  });
+
+  it('issue 14 item 3: the trusted header repeated (one from the proxy, one from the client) is refused', async () => {
+    const { port } = new URL(h.baseUrl);
+    const cookie = `mha.sid=${simon.cookie(h.baseUrl, 'mha.sid')!}`;
+    for (const pair of [['/mha/', '/mha/admin/secret'], ['/mha/admin/secret', '/mha/']]) {
+      const res = await rawExchange(
+        h.baseUrl,
+        `GET /auth/check HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nCookie: ${cookie}\r\nAccept: application/json\r\n` +
+          `X-Forwarded-Uri: ${pair[0]}\r\nx-forwarded-uri: ${pair[1]}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'original_uri_conflict' });
+      expect(res.headers['x-ms-client-principal-id']).toBeUndefined();
+    }
+  });
+
+  it('issue 14 item 3: the path tricks of item 2 are judged on the canonical path: the admin role is still needed', async () => {
+    for (const uri of ['/mha/./admin/x', '/mha/x/../admin/x', '/mha/%2e/admin/x', '/mha/%2E%2E/mha/admin', '/MHA/ADMIN/x', '/mha/%61dmin/x', '/mha/admin', '/mha/admin?x=/../..']) {
+      expect(await check(simon, { 'x-forwarded-uri': uri }), uri).toMatchObject({ status: 403, error: 'missing_role', identity: null });
+      expect(await check(admin, { 'x-forwarded-uri': uri }), uri).toMatchObject({ status: 202 });
+    }
+    // What backends read in more than one way is denied to everyone, admins included (403, which auth_request understands).
+    for (const uri of ['/mha/admin\\x', '/mha/%2Fadmin', '/mha/%5cadmin', '/mha/admin;x=1', '//mha/admin', '/mha//admin', '/mha/admin%00', '/../mha', '/mha/admin./x', 'mha/x', '/mha/%252e%252e/admin']) {
+      expect(await check(simon, { 'x-forwarded-uri': uri }), uri).toMatchObject({ status: 403, error: 'ambiguous_path', identity: null });
+      expect(await check(admin, { 'x-forwarded-uri': uri }), uri).toMatchObject({ status: 403, error: 'ambiguous_path', identity: null });
+    }
+    // Outside the admin prefix, as before.
+    expect(await check(simon, { 'x-forwarded-uri': '/mha/admin-guide' })).toMatchObject({ status: 202 });
+    expect(await check(simon, { 'x-forwarded-uri': '/mha/x/../reports' })).toMatchObject({ status: 202 });
+  });
+
+  it('issue 14 item 3: only /auth/check itself answers: not /auth/check/, /Auth/Check or /auth/check;x', async () => {
+    const headers = { 'x-forwarded-uri': '/mha/' };
+    expect((await simon.request(`${h.baseUrl}/auth/check`, { headers })).status).toBe(202);
+    for (const [path, status] of [['/auth/check/', 404], ['/Auth/Check', 404], ['/AUTH/CHECK/', 404], ['/auth/check/x', 404], ['/auth/check;x', 400], ['/auth/check%2F', 400]] as const) {
+      const res = await simon.request(`${h.baseUrl}${path}`, { headers });
+      expect(res.status, path).toBe(status);
+      expect(res.headers.get('x-ms-client-principal-id'), path).toBeNull();
+    }
+  });
+
+  it('issue 14 item 3: AUTH_CHECK_URI_HEADER=X-Original-URI trusts that header instead, and refuses X-Forwarded-Uri contradicting it', async () => {
+    const other = await startHarness({ env: { AUTH_CHECK_URI_HEADER: 'X-Original-URI' } });
+    try {
+      const b = new Browser({ accept: 'application/json' });
+      await b.signIn(`${other.baseUrl}/auth/login`);
+      const status = async (headers: Record<string, string>) => (await b.request(`${other.baseUrl}/auth/check`, { headers })).status;
+      expect(await status({ 'x-original-uri': '/mha/' })).toBe(202);
+      expect(await status({ 'x-original-uri': '/mha/admin/x' })).toBe(403);
+      expect(await status({ 'x-original-uri': '/mha/admin/x', 'x-forwarded-uri': '/mha/' })).toBe(400);
+      expect(await status({ 'x-forwarded-uri': '/mha/' })).toBe(400);
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -193,6 +288,57 @@ describe('a real nginx with auth_request in front of a backend, gated by /auth/c
     const principal = JSON.parse(Buffer.from(headers['x-ms-client-principal']!, 'base64').toString('utf8')) as { auth_typ: string };
     expect(principal.auth_typ).toBe('aad');
   });
+
+  it("issue 14 item 3: a client's own X-Forwarded-Uri or X-Original-URI cannot open /mha/admin through nginx", async () => {
+    const simon = new Browser();
+    await simon.signIn(`${h.baseUrl}/auth/login`);
+    const before = up.received.length;
+    const spoofs: Array<Record<string, string>> = [{ 'X-Forwarded-Uri': '/mha/' }, { 'X-Original-URI': '/mha/' }, { 'X-Forwarded-Uri': '/mha/', 'X-Original-URI': '/mha/' }];
+    for (const spoof of spoofs) {
+      const res = await simon.request(`${nginx.url}/mha/admin/secret`, { headers: { accept: 'application/json', ...spoof } });
+      expect(res.status, JSON.stringify(spoof)).toBe(403);
+      await res.text();
+    }
+    expect(up.received.length).toBe(before);
+    // The same headers on a page B.Simon may open change nothing either: nginx replaced them.
+    const page = await simon.request(`${nginx.url}/mha/echo`, { headers: { accept: 'application/json', 'X-Forwarded-Uri': '/mha/admin/' } });
+    expect(page.status).toBe(200);
+    await page.text();
+    // /auth/check/ (trailing slash) is not /auth/check: nginx's `internal` cannot be walked around.
+    for (const path of ['/auth/check/', '/auth/check/x', '/auth/check?x=1']) {
+      const res = await simon.request(`${nginx.url}${path}`, { headers: { accept: 'application/json', 'X-Forwarded-Uri': '/mha/' } });
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('x-ms-client-principal-id'), path).toBeNull();
+      await res.text();
+    }
+  });
+
+  it('issue 14 item 3: path tricks through nginx are judged as the backend reads them (raw request lines)', async () => {
+    const simon = new Browser();
+    await simon.signIn(`${h.baseUrl}/auth/login`);
+    const admin = new Browser();
+    await admin.signIn(`${h.baseUrl}/auth/login`, 'A.Admin');
+    const get = (browser: Browser, target: string) =>
+      rawExchange(
+        nginx.url,
+        `GET ${target} HTTP/1.1\r\nHost: ${new URL(nginx.url).host}\r\nCookie: mha.sid=${browser.cookie(h.baseUrl, 'mha.sid')!}\r\n` +
+          'Accept: application/json\r\nX-Forwarded-Uri: /mha/\r\nConnection: close\r\n\r\n',
+      );
+    const before = up.received.length;
+    for (const target of ['/mha/./admin/secret', '/mha/%2e/admin/secret', '/mha/x/../admin/secret', '/mha/x/%2e%2e/admin/secret', '/MHA/ADMIN/secret', '/mha/%61dmin/secret']) {
+      expect((await get(simon, target)).status, target).toBe(403);
+    }
+    // Spellings the backend could read in more than one way are denied to everyone.
+    for (const target of ['/mha/admin%2Fsecret', '/mha/admin;x/secret', '/mha/%5cadmin', '/mha/admin./secret']) {
+      expect((await get(simon, target)).status, target).toBe(403);
+      expect((await get(admin, target)).status, target).toBe(403);
+    }
+    expect(up.received.length).toBe(before);
+    // The admin role still opens the admin pages, spelled either way.
+    expect((await get(admin, '/mha/./admin/secret')).status).toBe(200);
+    expect((await get(admin, '/mha/admin/secret')).status).toBe(200);
+    expect(up.received.length).toBe(before + 2);
+  });
 });
 
 const groupIds = (n: number) => Array.from({ length: n }, (_, i) => `0a0b0c0d-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
@@ -228,7 +374,7 @@ describe('issue 14 items 4 and 6: /auth/check answers with capped, request-bound
   it.each(BY_GROUPS)('issue 14 item 4: a user in %i groups gets identity headers under 4 KB, with the overage marker when capped', async (groups, name) => {
     const browser = new Browser();
     await browser.signIn(`${h.baseUrl}/auth/login`, name);
-    const res = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/reports', 'x-original-method': 'GET' } });
+    const res = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/reports', 'x-forwarded-method': 'GET' } });
     expect(res.status).toBe(202);
     expect(identityBytes(res.headers)).toBeLessThan(4096);
     const user = h.emulator.users.find((u) => u.name === name)!;
@@ -249,26 +395,43 @@ describe('issue 14 items 4 and 6: /auth/check answers with capped, request-bound
     }
   });
 
-  it('issue 14 item 6: the token names the method and path the proxy asked about (nginx and Traefik headers), and lives 60 s', async () => {
+  it('issue 14 item 6: the token names the method and path the proxy asked about (the trusted URI header and its method header), and lives 60 s', async () => {
     const browser = new Browser();
     await browser.signIn(`${h.baseUrl}/auth/login`);
-    const nginx = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/reports/2024?page=2', 'x-original-method': 'POST' } });
-    expect(nginx.status).toBe(202);
-    const a = await verifyIdentity(nginx.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    // The default pair (AUTH_CHECK_URI_HEADER=X-Forwarded-Uri): Traefik's, and what the README's nginx snippet sets.
+    const first = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/reports/2024?page=2', 'x-forwarded-method': 'POST' } });
+    expect(first.status).toBe(202);
+    const a = await verifyIdentity(first.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
     expect(a).toMatchObject({ mha_method: 'POST', mha_path: '/mha/reports/2024' });
     expect(a.exp! - a.iat!).toBe(60);
     expect(a.jti).toEqual(expect.any(String));
 
-    const traefik = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/profile', 'x-forwarded-method': 'DELETE' } });
-    const b = await verifyIdentity(traefik.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
-    expect(b).toMatchObject({ mha_method: 'DELETE', mha_path: '/mha/profile' });
+    // The method header not paired with the trusted URI header is not believed.
+    const unpaired = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/profile', 'x-original-method': 'DELETE' } });
+    const b = await verifyIdentity(unpaired.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
+    expect(b['mha_method']).toBeUndefined();
+    expect(b['mha_path']).toBe('/mha/profile');
     expect(b.jti).not.toBe(a.jti);
 
     // A proxy that names no method: no method claim, so a backend that checks it refuses the token.
-    const unnamed = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/x' } });
+    const unnamed = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/x' } });
     const c = await verifyIdentity(unnamed.headers.get('x-mha-identity')!, h.baseUrl, h.baseUrl);
     expect(c['mha_method']).toBeUndefined();
     expect(c['mha_path']).toBe('/mha/x');
+  });
+
+  it('issue 14 item 6: with AUTH_CHECK_URI_HEADER=X-Original-URI the token takes its method from X-Original-Method', async () => {
+    const other = await startHarness({ env: { UPSTREAM_JWT_KEY: JWT_SECRET, AUTH_CHECK_URI_HEADER: 'X-Original-URI' } });
+    try {
+      const browser = new Browser();
+      await browser.signIn(`${other.baseUrl}/auth/login`);
+      const res = await browser.request(`${other.baseUrl}/auth/check`, { headers: { 'x-original-uri': '/mha/profile', 'x-original-method': 'DELETE' } });
+      expect(res.status).toBe(202);
+      const t = await verifyIdentity(res.headers.get('x-mha-identity')!, other.baseUrl, other.baseUrl);
+      expect(t).toMatchObject({ mha_method: 'DELETE', mha_path: '/mha/profile' });
+    } finally {
+      await other.close();
+    }
   });
 });
 

@@ -44,12 +44,12 @@ beforeAll(async () => {
   await browser.signIn(`${h.baseUrl}/auth/login`, 'E.Everything');
   // With the idle clock due, so the answer carries its Set-Cookie too.
   h.advance(h.config.session.touchIntervalMs + 1000);
-  const res = await browser.request(`${h.baseUrl}/auth/check`);
+  const res = await browser.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/' } });
   expect(res.status).toBe(202);
   const names = [...res.headers.keys()];
   const many = new Browser();
   await many.signIn(`${h.baseUrl}/auth/login`, 'M.Groups');
-  const overage = await many.request(`${h.baseUrl}/auth/check`);
+  const overage = await many.request(`${h.baseUrl}/auth/check`, { headers: { 'x-forwarded-uri': '/mha/' } });
   expect(overage.status).toBe(202);
   const overageNames = [...overage.headers.keys()];
   identity = [...new Set([...names, ...overageNames].filter(isIdentityHeader))].sort();
@@ -114,7 +114,17 @@ describe("README's nginx snippet (auth_request)", () => {
   it('issue 14 items 4 and 6: sizes the auth answer buffer and names the original method to /auth/check', () => {
     const check = nginx.slice(nginx.indexOf('location = /auth/check'));
     expect(check).toMatch(/proxy_buffer_size\s+16k;/);
-    expect(check).toMatch(/proxy_set_header\s+X-Original-Method\s+\$request_method;/);
+    expect(check).toMatch(/proxy_set_header\s+X-Forwarded-Method\s+\$request_method;/);
+  });
+
+  it('issue 14 item 3: names the original URI to /auth/check in the one header it trusts by default, and clears the other', () => {
+    const check = /location = \/auth\/check \{([\s\S]*?)\n\}/.exec(nginx)?.[1] ?? '';
+    expect(check).toMatch(/^\s*internal;$/m);
+    const set = new Map([...check.matchAll(/proxy_set_header\s+([\w-]+)\s+(\S+);/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+    // $request_uri: the URI as the client sent it, which nginx also passes to the backend (proxy_pass without a URI).
+    expect(set.get(h.config.gateway.authCheckUriHeader)).toBe('$request_uri');
+    expect(set.get('x-original-uri')).toBe('""');
+    expect(set.get('x-forwarded-uri')).toBe('$request_uri');
   });
 });
 
@@ -130,6 +140,18 @@ describe("README's Traefik snippet (forwardAuth)", () => {
 
   it('asks /auth/check on this server', () => {
     expect(JSON.parse(field('address') ?? 'null')).toBe(`${README_SIGNIN}/auth/check`);
+  });
+
+  it('issue 14 item 3: /auth/check hears only the X-Forwarded-Uri forwardAuth sets: a client X-Original-URI is removed first, and /auth/check is not routed to clients', () => {
+    // forwardAuth sets X-Forwarded-Uri itself, the header this server trusts by default.
+    expect(h.config.gateway.authCheckUriHeader).toBe('x-forwarded-uri');
+    expect(traefik).not.toMatch(/trustForwardHeader:\s*true/);
+    // A headers middleware emptying X-Original-URI (Traefik removes a header set to ""), before mha-auth.
+    expect(traefik).toMatch(/mha-original-uri:\n\s+headers:\n\s+customRequestHeaders:\n\s+X-Original-URI: ""/);
+    expect(/^\s+middlewares: (\[.*\])$/m.exec(traefik)?.[1]).toBe('[mha-original-uri, mha-auth]');
+    const signinRule = /mha-signin:\n(?:\s+#.*\n)*\s+rule: "(.+)"/.exec(traefik)?.[1] ?? '';
+    expect(signinRule).toContain('PathPrefix(`/auth`)');
+    expect(signinRule).toMatch(/&& !PathPrefix\(`\/auth\/check`\)$/);
   });
 
   it('copies exactly the identity headers /auth/check sends, and none of its other headers', () => {

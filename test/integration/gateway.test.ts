@@ -9,6 +9,7 @@ import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
+import { rawExchange } from '../support/raw-http.js';
 import { chunkOf, CHUNK, closedPort, startUpstream, type Upstream } from '../support/upstream.js';
 
 const JWT_SECRET = 'gateway-test-identity-secret-0123456789abcdef';
@@ -202,10 +203,13 @@ describe('gateway: identity to the upstream', () => {
     expect(JSON.stringify(seen.headers)).not.toMatch(/attacker|admin|forged/);
     expect(h.logs.some((l) => l['event'] === 'gateway.spoofed_headers')).toBe(true);
 
-    // A client listing our header as hop-by-hop in Connection cannot make it disappear either.
-    await rawRequest('/mha/echo', [`Cookie: ${cookie}`, 'Connection: X-MS-CLIENT-PRINCIPAL-ID, X-Forwarded-User']);
-    expect(lastReceived().headers['x-ms-client-principal-id']).toBe(bSimon().oid);
-    expect(lastReceived().headers['x-forwarded-user']).toBe(bSimon().oid);
+    // A client listing our header as hop-by-hop in Connection cannot make it disappear either: such a request
+    // is refused, not forwarded (issue 14 item 1; test/security/gateway-smuggling.test.ts).
+    const before = up.received.length;
+    const listed = await rawRequest('/mha/echo', [`Cookie: ${cookie}`, 'Accept: application/json', 'Connection: X-MS-CLIENT-PRINCIPAL-ID, X-Forwarded-User']);
+    expect(listed).toMatch(/^HTTP\/1\.1 400/);
+    expect(listed).toContain('"error":"connection_names_protected_header"');
+    expect(up.received.length).toBe(before);
   });
 
   it('never forwards our session or login cookie, but keeps the backend its own cookies', async () => {
@@ -332,6 +336,62 @@ describe('gateway: redirects and failures', () => {
   });
 });
 
+describe('issue 14 item 2: the gateway judges the canonical path and forwards exactly that path', () => {
+  /** One raw request line (no client normalises it), answered with the status and the upstream's view. */
+  async function raw(path: string, who: string = cookie): Promise<{ status: number; url?: string }> {
+    const before = up.received.length;
+    const text = await rawRequest(path, [`Cookie: ${who}`, 'Accept: application/json']);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+    // The client asked to close (rawRequest reads to the end): the backend's keep-alive is not passed on.
+    expect(text, path).toMatch(/\r\nConnection: close\r\n/i);
+    const reached = up.received.slice(before);
+    expect(reached.length, path).toBeLessThanOrEqual(1);
+    return { status, ...(reached[0] ? { url: reached[0].url } : {}) };
+  }
+
+  it('issue 14 item 2: dot segments, %2e, encoded letters and case cannot reach /mha/admin without the admin role', async () => {
+    for (const path of ['/mha/./admin/x', '/mha/x/../admin/x', '/mha/%2e/admin/x', '/mha/%2E%2e/mha/admin/x', '/mha/%61dmin/x', '/MHA/ADMIN/x', '/mha/admin/x?y=/../..']) {
+      expect(await raw(path), path).toEqual({ status: 403 });
+    }
+  });
+
+  it('issue 14 item 2: what backends read in more than one way is refused with 400, never forwarded', async () => {
+    for (const path of ['/mha/admin\\x', '/mha\\admin', '/mha/%2Fadmin', '/mha/%5Cadmin', '/mha/admin;jsessionid=1', '/mha/..;/admin', '//mha/admin', '/mha//admin', '/mha/%00', '/mha/%u0061dmin', '/mha/%252e%252e/admin', '/mha/%c0%ae%c0%ae/admin', '/mha/admin./x', '/mha/x#/../admin']) {
+      expect(await raw(path), path).toEqual({ status: 400 });
+    }
+    const page = await browser.request(`${h.baseUrl}/mha/%2Fadmin`);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('can be read in more than one way');
+  });
+
+  it('issue 14 item 2: /mha/../internal/secret never reaches the backend outside the gated prefixes', async () => {
+    for (const path of ['/mha/../internal/secret', '/reports/../internal/secret', '/mha/%2e%2e/internal/secret', '/mha/x/../../internal']) {
+      expect(await raw(path), path).toEqual({ status: 404 });
+    }
+    expect(await raw('/mha/../../internal/secret')).toEqual({ status: 400 });
+  });
+
+  it('issue 14 item 2: the backend receives the canonical path, the one that was judged', async () => {
+    const admin = new Browser();
+    await admin.signIn(`${h.baseUrl}/auth/login`, 'A.Admin');
+    const adminCookie = `mha.sid=${admin.cookie(h.baseUrl, 'mha.sid')!}`;
+    for (const [path, judged] of [
+      ['/mha/./admin/x', '/mha/admin/x'],
+      ['/mha/x/../admin/x?q=/../a%2F', '/mha/admin/x?q=/../a%2F'],
+      ['/mha/%2e/admin/%7Euser', '/mha/admin/~user'],
+      ['/mha/a%c3%a9', '/mha/a%C3%A9'],
+      ['/mha/{x}', '/mha/%7Bx%7D'],
+      ['/reports/2024/../2025', '/reports/2025'],
+    ] as const) {
+      expect(await raw(path, adminCookie), path).toEqual({ status: 200, url: judged });
+    }
+    // B.Simon reaches the same canonical paths outside /mha/admin.
+    expect(await raw('/mha/admin/../echo')).toEqual({ status: 200, url: '/mha/echo' });
+    expect(await raw('/mha/%61dmin-guide')).toEqual({ status: 200, url: '/mha/admin-guide' });
+  });
+});
+
 describe('gateway: websockets', () => {
   const wsUrl = (path: string) => `${h.baseUrl.replace('http:', 'ws:')}${path}`;
 
@@ -359,6 +419,41 @@ describe('gateway: websockets', () => {
     ws!.send('hello through the gateway');
     expect(await reply).toBe('hello through the gateway');
     ws!.close();
+  });
+
+  it('issue 14 item 2: a websocket is judged and forwarded on the canonical path too (raw handshakes: no client normalises them)', async () => {
+    const handshake = async (path: string) =>
+      (
+        await rawExchange(
+          h.baseUrl,
+          `GET ${path} HTTP/1.1\r\nHost: ${new URL(h.baseUrl).host}\r\nCookie: ${cookie}\r\nOrigin: ${h.baseUrl}\r\n` +
+            'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        )
+      ).status;
+    const before = up.received.length;
+    for (const path of ['/mha/./admin/ws', '/mha/x/../admin/ws', '/mha/%2e/admin/ws', '/MHA/%41DMIN/ws']) {
+      expect(await handshake(path), path).toBe(403);
+    }
+    for (const path of ['/mha/%2Fadmin/ws', '/mha/admin;x/ws', '/mha//ws', '/mha/%252e/ws', '/mha\\admin/ws']) {
+      expect(await handshake(path), path).toBe(400);
+    }
+    expect(await handshake('/mha/../internal/ws')).toBe(404);
+    expect(up.received.length).toBe(before);
+    expect(await handshake('/mha/x/../socket?room=%2e')).toBe(101);
+    expect(up.received.slice(before).map((r) => r.url)).toEqual(['/mha/socket?room=%2e']);
+  });
+
+  it('issue 14 item 1: a websocket handshake carrying a body, or naming a framing or identity header in Connection, is refused', async () => {
+    const before = up.received.length;
+    for (const extra of ['Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', 'Connection: Upgrade, X-Forwarded-User\r\n', 'Connection: Upgrade, Content-Length\r\n']) {
+      const res = await rawExchange(
+        h.baseUrl,
+        `GET /mha/socket HTTP/1.1\r\nHost: ${new URL(h.baseUrl).host}\r\nCookie: ${cookie}\r\nOrigin: ${h.baseUrl}\r\n` +
+          `Connection: Upgrade\r\n${extra}Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      expect(res.status, extra).toBe(400);
+    }
+    expect(up.received.length).toBe(before);
   });
 
   it('refuses a websocket without a session (401), from a foreign origin (403), and outside the gated paths (404)', async () => {

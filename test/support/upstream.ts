@@ -13,6 +13,8 @@ export interface Received {
   readonly url: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly rawHeaders: string[];
+  /** Which backend connection carried it (numbered from 1 in the order they were accepted). */
+  readonly connection: number;
 }
 
 export interface Upstream {
@@ -23,6 +25,11 @@ export interface Upstream {
   nextUploadChunk(): Promise<void>;
   /** Lets a paused download continue (the test calls it once its first chunk has arrived). */
   releaseDownload(): void;
+  /**
+   * Resolves once that backend connection has closed: by then the backend has parsed every byte the gateway
+   * wrote on it, so a test can say how many requests it carried without waiting for a guessed time.
+   */
+  connectionClosed(connection: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,15 +44,24 @@ export async function startUpstream(): Promise<Upstream> {
   const received: Received[] = [];
   let markFirstChunk: () => void = () => {};
   let release: () => void = () => {};
+  const connectionIds = new WeakMap<object, number>();
+  const closed = new Map<number, Promise<void>>();
   const upstream: Upstream = {
     url: '',
     received,
     nextUploadChunk: () => new Promise<void>((resolve) => (markFirstChunk = resolve)),
     releaseDownload: () => release(),
+    connectionClosed: (connection) => closed.get(connection) ?? Promise.reject(new Error(`no backend connection ${connection}`)),
     close: async () => {},
   };
   const record = (req: IncomingMessage) =>
-    received.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers }, rawHeaders: [...req.rawHeaders] });
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: { ...req.headers },
+      rawHeaders: [...req.rawHeaders],
+      connection: connectionIds.get(req.socket) ?? 0,
+    });
 
   const server: Server = createServer((req, res) => {
     record(req);
@@ -104,10 +120,22 @@ export async function startUpstream(): Promise<Upstream> {
         res.setHeader('content-type', 'text/html; charset=utf-8');
         res.end('<!doctype html><title>Upstream</title><h1>Served by the iLOGON_MHA backend</h1><script>document.title="inline"</script>');
         return;
-      default:
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+      default: {
+        // The body is read to its end (as the backend's framework would) and its size reported.
+        let bodyBytes = 0;
+        req.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
+        req.on('end', () => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyBytes }));
+        });
+      }
     }
+  });
+
+  server.on('connection', (socket) => {
+    const id = closed.size + 1;
+    connectionIds.set(socket, id);
+    closed.set(id, new Promise<void>((resolve) => socket.once('close', () => resolve())));
   });
 
   const wss = new WebSocketServer({ noServer: true });

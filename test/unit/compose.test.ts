@@ -2,6 +2,7 @@ import express, { Router, type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { compose, onlyUnder } from '../../src/http/compose.js';
+import { canonicalRequestTarget } from '../../src/http/request-target.js';
 
 const toJson: ErrorRequestHandler = (err: Error, _req, res, _next) => {
   res.status(418).json({ error: err.message });
@@ -43,6 +44,8 @@ describe('onlyUnder', () => {
   const router = Router();
   router.get('/mha', (_req, res) => res.send('mha'));
   router.get('/mha/x', (_req, res) => res.send('mha/x'));
+  // As in the app: the gate reads the canonical path the first middleware computed.
+  app.use(canonicalRequestTarget());
   app.use(onlyUnder(['/mha'], router));
   app.use((_req, res) => res.status(404).send('passed by'));
 
@@ -50,6 +53,8 @@ describe('onlyUnder', () => {
     ['/mha', 'mha'],
     ['/MHA/x', 'mha/x'],
     ['/mha/x/', 'mha/x'],
+    ['/other/../mha/x', 'mha/x'],
+    ['/%6Dha/x', 'mha/x'],
   ])('enters the router for %s, as Express would match it', async (path, body) => {
     expect((await request(app).get(path)).text).toBe(body);
   });

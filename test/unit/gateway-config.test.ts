@@ -28,7 +28,26 @@ const pem = (type: 'rsa' | 'ec', bits = 2048) =>
 describe('gateway configuration', () => {
   it('serves the built-in pages when no upstream is set, with both identity header sets and no token', () => {
     const g = parseConfig(valid).gateway;
-    expect(g).toEqual({ upstreamUrl: undefined, paths: ['/mha'], timeoutMs: 30_000, passCookies: false, forwardHeaders: [], headerSets: ['appservice', 'forwarded'], jwt: undefined });
+    expect(g).toEqual({
+      upstreamUrl: undefined,
+      paths: ['/mha'],
+      timeoutMs: 30_000,
+      passCookies: false,
+      forwardHeaders: [],
+      headerSets: ['appservice', 'forwarded'],
+      jwt: undefined,
+      authCheckUriHeader: 'x-forwarded-uri',
+    });
+  });
+
+  it('issue 14 item 3: reads the one header /auth/check trusts for the original URI (AUTH_CHECK_URI_HEADER), X-Forwarded-Uri by default', () => {
+    expect(parseConfig({ ...valid, AUTH_CHECK_URI_HEADER: 'X-Original-URI' }).gateway.authCheckUriHeader).toBe('x-original-uri');
+    expect(redactedConfig(parseConfig(valid))).toMatchObject({ authCheckUriHeader: 'x-forwarded-uri' });
+    for (const bad of ['X Original URI', 'x-original-uri:', 'Host', 'cookie', 'X_Original_URI']) {
+      expect(problemsOf({ ...valid, AUTH_CHECK_URI_HEADER: bad }), bad).toEqual([
+        `AUTH_CHECK_URI_HEADER: expected the header name your proxy puts the original URI in, e.g. X-Forwarded-Uri or X-Original-URI (got "${bad}")`,
+      ]);
+    }
   });
 
   it('reads the upstream origin, extra prefixes (normalised), timeout, cookies and header sets', () => {
