@@ -120,7 +120,9 @@ export function createRedisConnection(target: RedisTarget, description: string, 
       events.on('topology-change', (event: { type?: string; node?: { host: string; port: number } }) => {
         if (event.type === 'MASTER_CHANGE' && event.node) log.warn({ master: `${event.node.host}:${event.node.port}` }, 'redis master changed (sentinel failover)');
       });
-      current.connect().then(connected, (err: unknown) => {
+      // The sentinel client says `ready` at its first connect and again at the end of every failover.
+      if (target.mode === 'sentinel') events.on('ready', connected);
+      const retry = (err: unknown) => {
         if (closing) return;
         failed(err, false);
         void Promise.resolve()
@@ -129,7 +131,14 @@ export function createRedisConnection(target: RedisTarget, description: string, 
         setTimeout(() => {
           if (!closing) attempt(retries + 1, makeTopologyClient(target, options, backoff));
         }, backoff(retries)).unref();
-      });
+      };
+      current.connect().then(() => {
+        if (target.mode === 'sentinel') return;
+        // A node of a cluster still being formed (before `redis-cli --cluster create`) answers with an empty
+        // slot map, which node-redis accepts and never asks again: every command would fail. Not connected yet.
+        if (!coversEverySlot(current)) retry(new Error('the cluster does not cover every slot yet (still being formed?)'));
+        else connected();
+      }, retry);
     };
     attempt(0, client);
   }
@@ -181,6 +190,16 @@ export function createRedisConnection(target: RedisTarget, description: string, 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
 type Backoff = (retries: number) => number;
+
+const CLUSTER_SLOTS = 16_384;
+
+function coversEverySlot(cluster: RedisClient): boolean {
+  const slots = (cluster as unknown as { slots?: ReadonlyArray<unknown> }).slots;
+  if (!Array.isArray(slots) || slots.length !== CLUSTER_SLOTS) return false;
+  // A plain loop: the array is sparse, and every() would skip the holes.
+  for (let i = 0; i < CLUSTER_SLOTS; i++) if (!slots[i]) return false;
+  return true;
+}
 
 function backoffOf(options: RedisConnectionOptions): Backoff {
   const retryInitialMs = options.retryInitialMs ?? 100;

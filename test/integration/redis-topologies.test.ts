@@ -296,3 +296,30 @@ describe('REDIS_MODE=cluster (three masters, each with a replica)', () => {
     console.log(`cluster master killed under load: served again ${tally.switchMs} ms after the kill; ${JSON.stringify(Object.fromEntries(tally.statuses))}`);
   }, 240_000);
 });
+
+describe('REDIS_MODE=cluster with every seed down at start', () => {
+  it('answers 503 and is not ready, then connects by itself once the cluster is up (no restart)', async () => {
+    const seeds = [await freePort(), await freePort()];
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const emulator = await startEmulatorFor([baseUrl]);
+    const app = await startReplica(
+      replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_MODE: 'cluster', REDIS_URL: seeds.map((p) => `redis://127.0.0.1:${p}`).join(','), REDIS_KEY_PREFIX: uniquePrefix() }),
+      { port, waitReady: false },
+    );
+    let cluster: RedisCluster | undefined;
+    try {
+      expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
+      const before = await new Browser().signIn(`${app.url}/auth/login`);
+      expect(before.res.status).toBe(503);
+      cluster = await startRedisCluster({ ports: seeds });
+      await app.running.whenReady();
+      expect((await new Browser().signIn(`${app.url}/auth/login`)).res.status).toBe(200);
+      await waitFor('/readyz 200', async () => (await fetch(`${app.url}/readyz`)).status === 200, 30_000);
+    } finally {
+      await app.close();
+      await emulator.close();
+      await cluster?.close();
+    }
+  }, 180_000);
+});

@@ -192,8 +192,8 @@ export interface RedisCluster {
   close(): Promise<void>;
 }
 
-/** Three masters, each with one replica; cluster-node-timeout 1 s. */
-export async function startRedisCluster(): Promise<RedisCluster> {
+/** Three masters, each with one replica; cluster-node-timeout 1 s. `ports`: the first nodes' ports, if given. */
+export async function startRedisCluster(options: { ports?: readonly number[] } = {}): Promise<RedisCluster> {
   const binary = requireBinary('redis-server', 'install it (apt-get install -y redis-server); .ci/run does');
   const cli = requireBinary('redis-cli', 'install it (apt-get install -y redis-tools); .ci/run does');
   const root = mkdtempSync(join(tmpdir(), 'mha-cluster-'));
@@ -204,7 +204,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   };
   try {
     for (let i = 0; i < 6; i++) {
-      const port = await freePort();
+      const port = options.ports?.[i] ?? (await freePort());
       const dir = join(root, String(port));
       mkdirSync(dir);
       const p = startServer(binary, dir, port, [
