@@ -297,27 +297,33 @@ describe('REDIS_MODE=cluster (three masters, each with a replica)', () => {
   }, 240_000);
 });
 
-describe('REDIS_MODE=cluster with every seed down at start', () => {
-  it('answers 503 and is not ready, then connects by itself once the cluster is up (no restart)', async () => {
-    const seeds = [await freePort(), await freePort()];
+describe('REDIS_MODE=cluster started before its cluster is formed', () => {
+  it('answers 503 and is not ready while the nodes hold no slots, then connects by itself once the cluster is created (no restart)', async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const emulator = await startEmulatorFor([baseUrl]);
-    const app = await startReplica(
-      replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_MODE: 'cluster', REDIS_URL: seeds.map((p) => `redis://127.0.0.1:${p}`).join(','), REDIS_KEY_PREFIX: uniquePrefix() }),
-      { port, waitReady: false },
-    );
+    let app: Replica | undefined;
     let cluster: RedisCluster | undefined;
     try {
-      expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
-      const before = await new Browser().signIn(`${app.url}/auth/login`);
-      expect(before.res.status).toBe(503);
-      cluster = await startRedisCluster({ ports: seeds });
-      await app.running.whenReady();
-      expect((await new Browser().signIn(`${app.url}/auth/login`)).res.status).toBe(200);
-      await waitFor('/readyz 200', async () => (await fetch(`${app.url}/readyz`)).status === 200, 30_000);
+      cluster = await startRedisCluster({
+        // The nodes answer, but a node outside a cluster gives an empty slot map.
+        beforeCreate: async (seeds) => {
+          app = await startReplica(
+            replicaEnv(emulator, baseUrl, { SESSION_STORE: 'redis', REDIS_MODE: 'cluster', REDIS_URL: seeds.split(',').slice(0, 2).join(','), REDIS_KEY_PREFIX: uniquePrefix() }),
+            { port, waitReady: false },
+          );
+          const replica = app;
+          await waitFor('the app to find the slot map empty', async () => replica.logs.some((l) => /does not cover every slot/.test(String(l['err']))), 30_000);
+          expect((await fetch(`${replica.url}/readyz`)).status).toBe(503);
+          expect((await new Browser().signIn(`${replica.url}/auth/login`)).res.status).toBe(503);
+        },
+      });
+      expect(app).toBeDefined();
+      await app!.running.whenReady();
+      expect((await new Browser().signIn(`${app!.url}/auth/login`)).res.status).toBe(200);
+      await waitFor('/readyz 200', async () => (await fetch(`${app!.url}/readyz`)).status === 200, 30_000);
     } finally {
-      await app.close();
+      await app?.close();
       await emulator.close();
       await cluster?.close();
     }

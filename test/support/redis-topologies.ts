@@ -192,8 +192,11 @@ export interface RedisCluster {
   close(): Promise<void>;
 }
 
-/** Three masters, each with one replica; cluster-node-timeout 1 s. `ports`: the first nodes' ports, if given. */
-export async function startRedisCluster(options: { ports?: readonly number[] } = {}): Promise<RedisCluster> {
+/**
+ * Three masters, each with one replica; cluster-node-timeout 1 s. With `beforeCreate`, the six nodes are
+ * started (each answering, none yet part of a cluster) and the hook runs before `redis-cli --cluster create`.
+ */
+export async function startRedisCluster(options: { beforeCreate?: (seeds: string) => Promise<void> } = {}): Promise<RedisCluster> {
   const binary = requireBinary('redis-server', 'install it (apt-get install -y redis-server); .ci/run does');
   const cli = requireBinary('redis-cli', 'install it (apt-get install -y redis-tools); .ci/run does');
   const root = mkdtempSync(join(tmpdir(), 'mha-cluster-'));
@@ -204,7 +207,7 @@ export async function startRedisCluster(options: { ports?: readonly number[] } =
   };
   try {
     for (let i = 0; i < 6; i++) {
-      const port = options.ports?.[i] ?? (await freePort());
+      const port = await freePort();
       const dir = join(root, String(port));
       mkdirSync(dir);
       const p = startServer(binary, dir, port, [
@@ -216,6 +219,7 @@ export async function startRedisCluster(options: { ports?: readonly number[] } =
       nodes.push({ ...p, kill: p.kill, get alive() { return p.alive; }, id: () => withServer(port, (c) => c.sendCommand(['CLUSTER', 'MYID']) as Promise<string>) });
       await waitFor(`cluster node on ${port}`, ping(port), 20_000);
     }
+    await options.beforeCreate?.(nodes.map((n) => `redis://127.0.0.1:${n.port}`).join(','));
     await run(cli, ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
     const cluster: RedisCluster = {
       nodes,
