@@ -5,6 +5,7 @@ import { forwardEntryProblem } from './gateway/forwarded-headers.js';
 import { maskUrlCredentials } from './url-credentials.js';
 import { explainMalformedTenantId } from './auth/tenant-id.js';
 import { registrationValue } from './auth/registration.js';
+import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -85,16 +86,8 @@ export interface Config {
   readonly http: HttpLimits;
 }
 
-export type StoreConfig =
-  | { readonly kind: 'memory' }
-  | {
-      readonly kind: 'redis';
-      /** Carries the password when there is one: kept off enumerable/loggable paths. */
-      readonly url: string;
-      /** The URL with any password replaced, for logs and /readyz. */
-      readonly safeUrl: string;
-      readonly keyPrefix: string;
-    };
+/** The Redis variant is parsed in src/redis/redis-config.ts (REDIS_MODE: standalone, sentinel, cluster). */
+export type StoreConfig = { readonly kind: 'memory' } | RedisStoreConfig;
 
 export interface HttpLimits {
   readonly headersTimeoutMs: number;
@@ -347,7 +340,7 @@ export function parseConfig(env: Env): Config {
     problems.push(`SHOW_ERROR_DETAILS: expected true or false (got "${value('SHOW_ERROR_DETAILS')}")`);
   }
   const gateway = parseGatewayConfig(value, baseUrl, problems);
-  const store = parseStore(value('SESSION_STORE'), value('REDIS_URL'), value('REDIS_KEY_PREFIX'), problems);
+  const store = parseStore(value, problems);
   const metricsPortRaw = value('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? undefined : parseInteger(metricsPortRaw, 0, 'METRICS_PORT', 1, 65535, problems);
   if (metricsPort !== undefined && metricsPort === port) {
@@ -463,7 +456,10 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     identityHeaders: config.gateway.headerSets,
     identityToken: config.gateway.jwt ? `${config.gateway.jwt.alg} (key set)` : 'off',
     authCheckUriHeader: config.gateway.authCheckUriHeader,
-    sessionStore: config.store.kind === 'redis' ? { kind: 'redis', url: config.store.safeUrl, keyPrefix: config.store.keyPrefix } : { kind: 'memory' },
+    sessionStore:
+      config.store.kind === 'redis'
+        ? { kind: 'redis', ...(config.store.mode === 'standalone' ? {} : { mode: config.store.mode }), url: config.store.safeUrl, keyPrefix: config.store.keyPrefix }
+        : { kind: 'memory' },
     metricsPort: config.metricsPort ?? config.port,
     rateLimit: config.rateLimit,
     pendingLogins: { perClient: config.loginTransaction.maxPerClient, total: config.loginTransaction.maxPending },
@@ -668,43 +664,21 @@ function hideSecrets(config: Config): void {
   if (config.store.kind === 'redis') Object.defineProperty(config.store, 'url', { enumerable: false });
 }
 
-const KEY_PREFIX = /^[A-Za-z0-9:._-]{1,64}$/;
-
-/** SESSION_STORE and its Redis settings; the password in REDIS_URL is never echoed back. */
-function parseStore(kind: string | undefined, urlRaw: string | undefined, prefixRaw: string | undefined, problems: string[]): StoreConfig | undefined {
+/** SESSION_STORE; with redis, its settings (the password in REDIS_URL or REDIS_PASSWORD is never echoed back). */
+function parseStore(value: (name: string) => string | undefined, problems: string[]): StoreConfig | undefined {
+  const kind = value('SESSION_STORE');
   const storeKind = (kind ?? 'memory').toLowerCase();
   if (storeKind !== 'memory' && storeKind !== 'redis') {
     problems.push(`SESSION_STORE: expected memory or redis (got "${kind}")`);
     return undefined;
   }
   if (storeKind === 'memory') {
-    if (urlRaw !== undefined) problems.push('REDIS_URL: set, but SESSION_STORE is not redis; set SESSION_STORE=redis to share sessions through Redis');
+    for (const name of ['REDIS_URL', 'REDIS_MODE', 'REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER', 'REDIS_PASSWORD']) {
+      if (value(name) !== undefined) problems.push(`${name}: set, but SESSION_STORE is not redis; set SESSION_STORE=redis to share sessions through Redis`);
+    }
     return { kind: 'memory' };
   }
-  const keyPrefix = prefixRaw ?? 'mha:';
-  if (!KEY_PREFIX.test(keyPrefix)) {
-    problems.push(`REDIS_KEY_PREFIX: expected 1 to 64 letters, digits or : . _ - (got "${keyPrefix}")`);
-  }
-  if (urlRaw === undefined) {
-    problems.push('REDIS_URL: required when SESSION_STORE=redis, e.g. redis://redis:6379/0 or rediss://:password@redis.example.com:6380/0');
-    return undefined;
-  }
-  let url: URL;
-  try {
-    url = new URL(urlRaw);
-  } catch {
-    problems.push('REDIS_URL: expected a URL like redis://host:6379/0 (the value is not shown: it may hold a password)');
-    return undefined;
-  }
-  const safeUrl = maskUrlCredentials(url);
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    problems.push(`REDIS_URL: expected redis:// or rediss:// (TLS) (got "${safeUrl}")`);
-  } else if (!url.hostname) {
-    problems.push(`REDIS_URL: names no host (got "${safeUrl}")`);
-  } else if (!/^\/?\d{0,2}$/.test(url.pathname) || url.search || url.hash) {
-    problems.push(`REDIS_URL: the path may only be a database number such as /0 (got "${safeUrl}")`);
-  }
-  return { kind: 'redis', url: url.href, safeUrl, keyPrefix };
+  return parseRedisStore(value, problems);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -69,8 +69,8 @@ function pendingLimits(config: Config): PendingLimits {
 /** SESSION_STORE decides where sessions, login transactions, rate-limit counters and sign-in failures live. */
 function createStores(config: Config, logger: Logger, metrics: Metrics, redisOptions: RedisConnectionOptions | undefined): Stores {
   if (config.store.kind === 'redis') {
-    const { url, safeUrl, keyPrefix } = config.store;
-    const redis = createRedisConnection(url, safeUrl, logger, redisOptions);
+    const { target, safeUrl, keyPrefix } = config.store;
+    const redis = createRedisConnection(target, safeUrl, logger, redisOptions);
     const backend = createRedisBackend(redis, { keyPrefix, absoluteTimeoutMs: config.session.absoluteTimeoutMs, onError: metrics.storeError });
     return {
       backend,

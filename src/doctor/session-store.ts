@@ -4,8 +4,9 @@
  * version, with a timeout on the whole exchange. The password in REDIS_URL is never printed: messages use
  * the URL with the password masked, and any text from Redis or the socket has the password removed.
  */
-import { createClient } from 'redis';
 import type { Config } from '../config.js';
+import { createProbeClient } from '../redis/connection.js';
+import type { RedisTarget } from '../redis/redis-config.js';
 import type { Check } from './checks.js';
 
 /** Sign-in transactions use GETDEL (Redis 6.2). */
@@ -25,10 +26,10 @@ export async function sessionStoreCheck(config: Config, timeoutMs: number): Prom
         }
       : { id: 'session_store', title: TITLE, status: 'ok', message: 'in-process memory (fine for one replica)' };
   }
-  const { url, safeUrl } = config.store;
-  const outcome = await pingRedis(url, timeoutMs);
+  const { url, safeUrl, target } = config.store;
+  const outcome = await pingRedis(target, timeoutMs);
   if ('failure' in outcome) {
-    const failure = scrub(outcome.failure, url);
+    const failure = scrub(outcome.failure, url, target.mode === 'standalone' ? undefined : target.password);
     const auth = /WRONGPASS|NOAUTH|NOPERM|AUTH/i.test(failure);
     return {
       id: 'session_store',
@@ -40,7 +41,12 @@ export async function sessionStoreCheck(config: Config, timeoutMs: number): Prom
             'Put the password in REDIS_URL as redis://:PASSWORD@host:6379/0, or redis://USER:PASSWORD@host:6379/0 for an ACL user; URL-encode special characters.',
             'Compare it with the Redis server\'s requirepass or ACL (a managed Redis shows it as the access key).',
           ]
-        : [
+        : target.mode === 'sentinel'
+          ? [
+              `Check REDIS_SENTINELS and REDIS_SENTINEL_MASTER (now ${safeUrl}): the sentinels' host:port, and the name in their "sentinel monitor" line.`,
+              'Check that the sentinels and the master they name are running and reachable from this machine (the master\'s address as the sentinels announce it).',
+            ]
+          : [
             `Check REDIS_URL (now ${safeUrl}): host, port, and rediss:// when the server requires TLS.`,
             'Check that Redis is running and that this machine can reach it (firewall, security group, network policy).',
           ],
@@ -64,9 +70,9 @@ export async function sessionStoreCheck(config: Config, timeoutMs: number): Prom
   };
 }
 
-async function pingRedis(url: string, timeoutMs: number): Promise<{ version: string | undefined } | { failure: string }> {
+async function pingRedis(target: RedisTarget, timeoutMs: number): Promise<{ version: string | undefined } | { failure: string }> {
   // No reconnects and no offline queue: one attempt, and a dead or silent server ends it within the timeout.
-  const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
+  const client = createProbeClient(target, timeoutMs);
   client.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -91,7 +97,9 @@ async function pingRedis(url: string, timeoutMs: number): Promise<{ version: str
     return { failure: describe(err, timeoutMs) };
   } finally {
     clearTimeout(timer);
-    client.destroy();
+    void Promise.resolve()
+      .then(() => client.destroy())
+      .catch(() => {});
   }
 }
 
@@ -104,13 +112,13 @@ function describe(err: unknown, timeoutMs: number): string {
   return e?.message || String(err);
 }
 
-/** Removes the URL's password (and its URL-encoded form) from any text before it is shown. */
-function scrub(text: string, url: string): string {
-  let password = '';
+/** Removes the URL's password, or the given one (and its URL-encoded form), from any text before it is shown. */
+function scrub(text: string, url: string, given?: string): string {
+  let password = given ?? '';
   try {
-    password = new URL(url).password;
+    password ||= new URL(url).password;
   } catch {
-    password = '';
+    password = given ?? '';
   }
   if (!password) return text;
   return [password, decodeURIComponent(password)].reduce((t, p) => (p ? t.split(p).join('***') : t), text);

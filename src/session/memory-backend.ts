@@ -9,6 +9,8 @@ export interface MemoryBackendOptions {
   readonly defaultTtlMs: number;
   readonly pruneIntervalMs?: number;
   readonly now?: () => number;
+  /** Default MAX_SESSIONS_PER_SID. */
+  readonly maxSessionsPerSid?: number;
 }
 
 /**
@@ -25,6 +27,11 @@ export class MemorySessionStore extends session.Store {
   private readonly sessions = new Map<string, string>();
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
+  /**
+   * Told of every session that ends here (destroyed, regenerated away, expired, pruned) with the Entra sid it
+   * carried: the sid index drops it at once instead of keeping dead ids for a day (issue 14 item 9).
+   */
+  onEnd: (sessionId: string, sid: string | undefined) => void = () => {};
 
   constructor(options: MemoryBackendOptions) {
     super();
@@ -32,12 +39,16 @@ export class MemorySessionStore extends session.Store {
     this.defaultTtlMs = options.defaultTtlMs;
   }
 
+  has(sid: string): boolean {
+    return this.sessions.has(sid);
+  }
+
   override get(sid: string, callback: Callback<SessionData | null>): void {
     const entry = this.sessions.get(sid);
     if (entry === undefined) return callback(null, null);
     const brace = entry.indexOf('{');
     if (Number(entry.slice(0, brace)) <= this.now()) {
-      this.sessions.delete(sid);
+      this.end(sid, entry);
       return callback(null, null);
     }
     callback(null, JSON.parse(entry.slice(brace)) as SessionData);
@@ -53,8 +64,10 @@ export class MemorySessionStore extends session.Store {
     callback?.();
   }
 
+  // express-session's regenerate() comes here too, with the id being replaced.
   override destroy(sid: string, callback?: Callback): void {
-    this.sessions.delete(sid);
+    const entry = this.sessions.get(sid);
+    if (entry !== undefined) this.end(sid, entry);
     callback?.();
   }
 
@@ -68,7 +81,7 @@ export class MemorySessionStore extends session.Store {
   }
 
   override clear(callback?: Callback): void {
-    this.sessions.clear();
+    for (const [sid, entry] of this.sessions) this.end(sid, entry);
     callback?.();
   }
 
@@ -78,7 +91,12 @@ export class MemorySessionStore extends session.Store {
 
   prune(): void {
     const now = this.now();
-    for (const [sid, entry] of this.sessions) if (Number(entry.slice(0, entry.indexOf('{'))) <= now) this.sessions.delete(sid);
+    for (const [sid, entry] of this.sessions) if (Number(entry.slice(0, entry.indexOf('{'))) <= now) this.end(sid, entry);
+  }
+
+  private end(sessionId: string, entry: string): void {
+    this.sessions.delete(sessionId);
+    this.onEnd(sessionId, entraSidOf(entry));
   }
 
   // The lifetime is the cookie's max-age counted on this store's clock from the last save (as a TTL
@@ -89,52 +107,108 @@ export class MemorySessionStore extends session.Store {
   }
 }
 
-export function createMemorySidIndex(now: () => number = Date.now): SidIndex & { prune(): void; readonly size: number } {
-  // sid -> "expiresAt:sessionId,expiresAt:sessionId". One flat string per Entra session rather than a Map
-  // per sid: this index holds an entry for every signed-in session, and a Map each cost more heap than
-  // the session itself (bench: heap per session). Session ids are base64url, never "," or ":".
-  const index = new Map<string, string>();
-  const entries = (value: string) =>
-    value.split(',').map((entry) => {
-      const colon = entry.indexOf(':');
-      return { id: entry.slice(colon + 1), expiresAt: Number(entry.slice(0, colon)) };
-    });
-  const join = (list: ReadonlyArray<{ id: string; expiresAt: number }>) => list.map((e) => `${e.expiresAt}:${e.id}`).join(',');
+/** The Entra sid a stored session was signed in with (read only when a session ends, not per request). */
+function entraSidOf(entry: string): string | undefined {
+  try {
+    const sid = (JSON.parse(entry.slice(entry.indexOf('{'))) as { user?: { sid?: unknown } }).user?.sid;
+    return typeof sid === 'string' ? sid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** More sessions of one Entra session than this and the oldest is ended (see SidIndex). */
+export const MAX_SESSIONS_PER_SID = 32;
+
+export interface MemorySidIndexOptions {
+  readonly maxPerSid?: number;
+  /** Ends a session the index had to let go of (the backend destroys it). */
+  readonly onEvict?: (sessionId: string) => void;
+}
+
+export interface MemorySidIndex extends SidIndex {
+  /** A session ended: forget it. O(1). */
+  remove(sid: string, sessionId: string): void;
+  /** Drops ids whose session is gone (a safety net: the store reports every end through remove). */
+  prune(isLive: (sessionId: string) => boolean): void;
+  /** Entra sids with at least one session. */
+  readonly size: number;
+  /** Session ids recorded for one sid, oldest first (tests, the bench). */
+  ids(sid: string): string[];
+}
+
+/**
+ * sid -> our session ids, holding only live sessions: the store calls remove() when one ends. The usual sid
+ * has one session, kept as a bare string (this index costs heap for every signed-in user: bench, heap per
+ * session); a second session turns it into a Set, whose insertion order is the age order, so add, remove
+ * and evicting the oldest are O(1) however often the account signs in.
+ */
+export function createMemorySidIndex(options: MemorySidIndexOptions = {}): MemorySidIndex {
+  const maxPerSid = options.maxPerSid ?? MAX_SESSIONS_PER_SID;
+  const onEvict = options.onEvict ?? (() => {});
+  const index = new Map<string, string | Set<string>>();
+  const remove = (sid: string, sessionId: string) => {
+    const value = index.get(sid);
+    if (value === undefined) return;
+    if (typeof value === 'string') {
+      if (value === sessionId) index.delete(sid);
+      return;
+    }
+    value.delete(sessionId);
+    if (value.size === 1) index.set(sid, value.values().next().value!);
+    else if (value.size === 0) index.delete(sid);
+  };
   return {
-    async add(sid, sessionId, ttlMs) {
-      const previous = index.get(sid);
-      const others = previous ? entries(previous).filter((e) => e.id !== sessionId) : [];
-      index.set(sid, join([...others, { id: sessionId, expiresAt: now() + ttlMs }]));
+    // The TTL is not needed here: an id leaves when its session ends.
+    async add(sid, sessionId) {
+      const value = index.get(sid);
+      if (value === undefined || value === sessionId) {
+        index.set(sid, sessionId);
+        return;
+      }
+      const set = typeof value === 'string' ? new Set([value]) : value;
+      // Re-adding moves an id to the newest end.
+      set.delete(sessionId);
+      set.add(sessionId);
+      if (set !== value) index.set(sid, set);
+      const evicted: string[] = [];
+      for (const id of set) {
+        if (set.size - evicted.length <= maxPerSid) break;
+        evicted.push(id);
+      }
+      for (const id of evicted) set.delete(id);
+      for (const id of evicted) onEvict(id);
     },
     async take(sid) {
       const value = index.get(sid);
       index.delete(sid);
-      if (!value) return [];
-      const t = now();
-      return entries(value)
-        .filter((e) => e.expiresAt > t)
-        .map((e) => e.id);
+      if (value === undefined) return [];
+      return typeof value === 'string' ? [value] : [...value];
     },
-    prune() {
-      const t = now();
-      for (const [sid, value] of index) {
-        const alive = entries(value).filter((e) => e.expiresAt > t);
-        if (alive.length === 0) index.delete(sid);
-        else if (alive.length !== value.split(',').length) index.set(sid, join(alive));
-      }
+    remove,
+    prune(isLive) {
+      for (const [sid, value] of index) for (const id of typeof value === 'string' ? [value] : [...value]) if (!isLive(id)) remove(sid, id);
     },
     get size() {
       return index.size;
     },
+    ids(sid) {
+      const value = index.get(sid);
+      return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+    },
   };
 }
 
-export function createMemoryBackend(options: MemoryBackendOptions): SessionBackend & { readonly store: MemorySessionStore } {
+export function createMemoryBackend(options: MemoryBackendOptions): SessionBackend & { readonly store: MemorySessionStore; readonly sidIndex: MemorySidIndex } {
   const store = new MemorySessionStore(options);
-  const sidIndex = createMemorySidIndex(options.now);
+  // An evicted session is ended, not merely forgotten: front-channel logout must reach every session.
+  const sidIndex = createMemorySidIndex({ ...(options.maxSessionsPerSid ? { maxPerSid: options.maxSessionsPerSid } : {}), onEvict: (id) => store.destroy(id) });
+  store.onEnd = (id, sid) => {
+    if (sid !== undefined) sidIndex.remove(sid, id);
+  };
   const timer = setInterval(() => {
     store.prune();
-    sidIndex.prune();
+    sidIndex.prune((id) => store.has(id));
   }, options.pruneIntervalMs ?? 60_000);
   timer.unref();
   return {

@@ -104,7 +104,7 @@ describe('sessions shared through Redis across replicas', () => {
     const sidTtl = await redis.pTTL(`${prefix}sid:${stored.user.sid}`);
     expect(sidTtl).toBeGreaterThan(0);
     expect(sidTtl).toBeLessThanOrEqual(24 * 60 * 60_000);
-    expect(await redis.sMembers(`${prefix}sid:${stored.user.sid}`)).toContain(id);
+    expect(await redis.zRange(`${prefix}sid:${stored.user.sid}`, 0, -1)).toEqual([id]);
   });
 
   it('keeps the session when a replica restarts', async () => {
@@ -142,6 +142,41 @@ describe('sessions shared through Redis across replicas', () => {
     expect((await browser.request(`${b.url}/api/me`, { headers: json })).status).toBe(401);
     expect(await redis.exists(`${prefix}sid:${sid}`)).toBe(0);
     expect((await other.request(`${b.url}/api/me`, { headers: json })).status).toBe(200);
+  });
+
+  it('issue 14 item 9: the Redis sid index holds only live sessions, at most 32 per Entra session, and ends the ones it drops', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${baseUrl}/auth/login`);
+    const first = sessionIdOf(browser.cookie(baseUrl, 'mha.sid')!);
+    const sid = (JSON.parse((await redis.get(`${prefix}sess:${first}`))!) as { user: { sid: string } }).user.sid;
+    const indexKey = `${prefix}sid:${sid}`;
+    // Signing in again with the session cookie regenerates the session: the old id leaves the index.
+    for (let i = 0; i < 3; i++) await browser.signIn(`${b.url}/auth/login`);
+    const current = sessionIdOf(browser.cookie(baseUrl, 'mha.sid')!);
+    expect(await redis.zRange(indexKey, 0, -1)).toEqual([current]);
+
+    // Without the cookie every sign-in leaves a live session: the index stops at 32 and ends the oldest.
+    const ids: string[] = [current];
+    const host = new URL(baseUrl).hostname;
+    for (let i = 0; i < 33; i++) {
+      browser.jar.get(host)!.delete('mha.sid');
+      await browser.signIn(`${baseUrl}/auth/login`);
+      ids.push(sessionIdOf(browser.cookie(baseUrl, 'mha.sid')!));
+    }
+    const indexed = await redis.zRange(indexKey, 0, -1);
+    expect(indexed).toEqual(ids.slice(-32));
+    expect(await redis.exists(`${prefix}sess:${ids[0]}`)).toBe(0);
+    expect(await redis.exists(`${prefix}sess:${ids[1]}`)).toBe(0);
+    expect(await redis.exists(`${prefix}sess:${ids[2]}`)).toBe(1);
+
+    // Sign-out removes the id at once.
+    const page = await (await browser.request(`${baseUrl}/auth/logout`)).text();
+    const out = await browser.request(`${baseUrl}/auth/logout`, { method: 'POST', body: `_csrf=${encodeURIComponent(csrfTokenFrom(page))}`, headers: { origin: baseUrl } });
+    expect(out.status).toBe(303);
+    expect(await redis.zRange(indexKey, 0, -1)).toEqual(ids.slice(-32, -1));
+    // The front-channel logout still reaches every one of them.
+    expect((await fetch(`${b.url}/auth/frontchannel-logout?sid=${encodeURIComponent(sid)}`)).status).toBe(200);
+    for (const id of ids) expect(await redis.exists(`${prefix}sess:${id}`)).toBe(0);
   });
 
   it('keeps only the documented keys under REDIS_KEY_PREFIX, each with a TTL (README "Redis")', async () => {

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.js';
 import { Browser } from './support.js';
+import { csrfTokenFrom } from '../support/browser.js';
+import type { createMemoryBackend } from '../../src/session/memory-backend.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -83,5 +85,27 @@ describe('front-channel logout', () => {
     expect(await alive(browser)).toBe(true);
     expect((await logout(`?sid=${encodeURIComponent(current)}`)).status).toBe(200);
     expect(await alive(browser)).toBe(false);
+  });
+});
+
+describe('front-channel sid index (issue 14 item 9)', () => {
+  const index = () => (h.backend as ReturnType<typeof createMemoryBackend>).sidIndex;
+
+  it('issue 14 item 9: signing in again from one Entra session replaces the old id, and sign-out removes it', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`);
+    const sid = await entraSidOf(browser);
+    const first = index().ids(sid);
+    expect(first).toHaveLength(1);
+    for (let i = 0; i < 5; i++) await browser.signIn(`${h.baseUrl}/auth/login`);
+    // Each sign-in regenerated the session: only the live one is indexed.
+    expect(await entraSidOf(browser)).toBe(sid);
+    expect(index().ids(sid)).toHaveLength(1);
+    expect(index().ids(sid)).not.toEqual(first);
+
+    const page = await (await browser.request(`${h.baseUrl}/auth/logout`)).text();
+    const res = await browser.request(`${h.baseUrl}/auth/logout`, { method: 'POST', body: `_csrf=${encodeURIComponent(csrfTokenFrom(page))}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: h.baseUrl } });
+    expect(res.status).toBe(303);
+    expect(index().ids(sid)).toEqual([]);
   });
 });
