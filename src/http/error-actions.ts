@@ -28,7 +28,7 @@ export function errorActions(err: AppError, options: { readonly canRetry: boolea
     if (aadsts || error) {
       // The code table says who can fix it: the person signing in can try again; an admin or support cannot be waited for.
       const { fixer } = explainEntraError({ error: error ?? '', aadsts });
-      return fixer === 'user' ? { primary: 'sign-in-again', secondary: ['tell-admin'] } : { primary: 'tell-admin', secondary: ['different-account', 'home'] };
+      return fixer === 'user' ? { primary: 'sign-in-again', secondary: ['tell-admin'] } : { primary: 'tell-admin', secondary: ['home'] };
     }
     // Our own checks of the answer: a spent or foreign state is cured by starting again.
     if (err.status < 500 || err.reason === 'provider_unreachable' || err.reason === 'provider_error') return { primary: 'sign-in-again', secondary: ['home'] };

@@ -269,7 +269,7 @@ export const ja: Catalogue = {
   'status.count': '件数',
   'status.meaning': '意味',
   'status.last': '最終',
-  'status.lastIds': '最後のトレース ID と相関 ID',
+  'status.lastIds': '直近の ID',
   'status.config': '構成（シークレットを除く）',
   'status.versions': 'バージョン',
   'status.back': '管理ページに戻る',
