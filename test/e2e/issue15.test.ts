@@ -281,14 +281,14 @@ async function expectStatusPage(page: Page, language: Language, expected: 'none'
     expect(badge).toContain(text['status.problem']);
   }
   // No column squeezed to a few letters at 1280 px ("Re/sul/t"): every header cell is wider than its
-  // longest word and at most two lines high.
+  // longest word (no overflow), at least two characters wide and at most two lines high.
   await page.setViewportSize(WIDE);
   const squeezed = await page.locator('.claims thead th').evaluateAll((cells) =>
     cells
       .filter((c) => {
         const el = c as unknown as { getBoundingClientRect(): { height: number; width: number }; scrollWidth: number; clientWidth: number };
         const r = el.getBoundingClientRect();
-        return r.height > 56 || r.width < 48 || el.scrollWidth > el.clientWidth;
+        return r.height > 56 || r.width < 32 || el.scrollWidth > el.clientWidth;
       })
       .map((c) => c.textContent),
   );
