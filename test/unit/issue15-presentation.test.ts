@@ -56,3 +56,21 @@ describe('issue 15 error pages: the main action fits the cause', () => {
     if (err instanceof SignInError && err.details['aadsts']) expect([actions.primary, ...actions.secondary]).not.toContain('retry');
   });
 });
+
+describe('issue 15 landing: room for the customer organisation', () => {
+  it('issue 15: shows the organisation name and logo on the card and help/privacy links in the footer, and no version', async () => {
+    const { createViews } = await import('../../src/http/views.js');
+    const { createTranslator } = await import('../../src/i18n/i18n.js');
+    const tr = createTranslator('en');
+    const html = createViews({ cache: false }).render('landing', {
+      locale: 'en', t: tr.t, lookup: tr.lookup, languages: [], version: '9.9.9',
+      branding: { orgName: 'Contoso <Ltd>', logoUrl: '/assets/favicon.svg', helpUrl: 'https://help.contoso.example/', privacyUrl: 'https://contoso.example/privacy' },
+    });
+    expect(html).toContain('<span class="org-name">Contoso &lt;Ltd&gt;</span>');
+    expect(html).toContain('<img class="org-logo" src="/assets/favicon.svg" alt="" height="36">');
+    expect(html).toContain('<a href="https://help.contoso.example/">Help</a>');
+    expect(html).toContain('<a href="https://contoso.example/privacy">Privacy</a>');
+    expect(html).not.toContain('9.9.9');
+    expect(html.match(/class="brand-mark"/g)).toHaveLength(1);
+  });
+});
