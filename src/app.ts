@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
+import compression from 'compression';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import type { OidcClient } from './auth/oidc-client.js';
@@ -16,7 +17,11 @@ import { compose, onlyUnder } from './http/compose.js';
 import { requestContext } from './http/request-context.js';
 import { canonicalRequestTarget } from './http/request-target.js';
 import { securityHeaders } from './http/security-headers.js';
-import { createViews, PUBLIC_DIR, type Views } from './http/views.js';
+import { createViews, type Views } from './http/views.js';
+import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './http/error-reference.js';
+import { compressPages } from './http/compress.js';
+import type { SignInError } from './errors.js';
+import type { Branding } from './http/branding.js';
 import { createMhaRouter } from './mha/routes.js';
 import { createAdminStatusRouter } from './mha/admin-status.js';
 import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
@@ -45,6 +50,8 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   /** Rate-limit counters: Redis when sessions are shared, so the limit holds across replicas. */
   readonly rateCounter?: RateCounter;
+  /** The customer organisation's name, logo and help/privacy links on the pages (none by default). */
+  readonly branding?: Branding;
 }
 
 export interface App extends Express {
@@ -87,8 +94,10 @@ export function createApp(deps: AppDeps): App {
       localeMiddleware(config),
     ),
   );
-  // Static assets before the session: they never touch the session store.
-  app.use('/assets', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }));
+  // gzip for text answers, but never for a page that carries a secret (src/http/compress.ts says why).
+  const compress = compressPages(compression);
+  // Static assets before the session: they never touch the session store. Fingerprinted, cached immutably.
+  app.use('/assets', compress, views.assets.router());
   app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ oidc, backend, isShuttingDown })));
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
@@ -97,12 +106,17 @@ export function createApp(deps: AppDeps): App {
   // cache of verified cookies.
   const reader = createSessionReader(config, backend.store, clock);
   const emulatorBanner = deps.emulatorBanner === true;
+  const branding = deps.branding ?? {};
+  const { adminRole } = config.authorization;
   app.use(
     compose(sessionLayer(config, backend, reader, sessionMiddleware(config, backend), clock), enforceSessionLifetime(config, clock), (req, res, next) => {
       res.locals['user'] = req.session?.user;
       res.locals['csrfToken'] = req.session?.csrf;
       res.locals['version'] = version;
       res.locals['emulatorBanner'] = emulatorBanner;
+      res.locals['branding'] = branding;
+      // Admins get the Administration link and the version in the footer; nobody else needs either.
+      res.locals['isAdmin'] = req.session?.user?.roles.includes(adminRole) ?? false;
       // Pages reflect who is signed in: no shared cache may keep them.
       res.setHeader('Cache-Control', 'no-store');
       next();
@@ -113,6 +127,8 @@ export function createApp(deps: AppDeps): App {
   // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
   const gateway = createGateway({ config, logger, reader, clock });
   app.use(onlyUnder(['/auth/check', '/auth/identity-jwks.json', ...config.gateway.paths], gateway.router));
+  // After the gateway: a backend's answers pass as they are (their secrets are not ours to compress).
+  app.use(compress);
   app.use(onlyUnder(['/mha', '/api'], createMhaRouter(views, config.authorization)));
   app.use(onlyUnder(['/mha/admin/status'], createAdminStatusRouter({ config, views, failures, version })));
 
@@ -131,12 +147,18 @@ export function createApp(deps: AppDeps): App {
   );
   app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
   app.use(createAdminConsentRouter({ config, views }));
+  app.use(createErrorPageRouter(config));
 
   app.use(notFound);
   app.use(
     errorHandler(views, {
       failures,
       // Admins see Entra's technical detail on error pages; anonymous visitors only with SHOW_ERROR_DETAILS=true.
+      moveToErrorPage: (err, req, res) => {
+        if (!shouldMoveToErrorPage(err, req)) return false;
+        moveToErrorPage(err as SignInError, req, res, config);
+        return true;
+      },
       showDetails: (req) => config.errorPages.showDetails || (req.session?.user?.roles.includes(config.authorization.adminRole) ?? false),
       stepValues: {
         redirectUri: config.redirectUri,

@@ -6,6 +6,9 @@ import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
 import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { technicalDetails, type ErrorPageOptions } from './error-page.js';
 import { describeError } from './error-text.js';
+import { errorActions } from './error-actions.js';
+import { formatTime } from './format-time.js';
+import { RecalledSignInError } from './error-reference.js';
 import type { Views } from './views.js';
 
 /** APIs (and clients asking for JSON) get JSON; browsers get a page. */
@@ -36,7 +39,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
   function respond(err: unknown, req: Request, res: Response): void {
     const appError = toAppError(err);
     const log = req.log ?? undefined;
-    if (appError instanceof SignInError) {
+    if (appError instanceof RecalledSignInError) {
+      // The error page shown again (reload, language switch): recorded and logged once, at the callback.
+    } else if (appError instanceof SignInError) {
       // The one place a failed sign-in is recorded: one log event, one entry for the admin status page. A callback
       // without this browser's login transaction is anyone's to forge: logged, never listed.
       const { aadsts, error, traceId, correlationId, tenant } = appError.details;
@@ -60,6 +65,8 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
       res.destroy();
       return;
     }
+    // A browser's failed callback moves to a reloadable error page URL (src/http/error-reference.ts).
+    if (options.moveToErrorPage?.(appError, req, res) === true) return;
     res.status(appError.status);
     res.setHeader('Cache-Control', 'no-store');
     if (appError.status === 503) res.setHeader('Retry-After', '5');
@@ -94,23 +101,40 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
       return;
     }
     const aadsts = appError.details['aadsts'];
+    const canRetry = req.method === 'GET' && !(appError instanceof SignInError);
+    const signInHref = typeof res.locals['signInHref'] === 'string' ? res.locals['signInHref'] : undefined;
+    const actions = signInHref ? { primary: 'sign-in' as const, secondary: [] } : errorActions(appError, { canRetry });
+    // Entra's own timestamp when it sent one: that is what its sign-in logs are searched by.
+    const at = appError.details['timestamp'] ?? new Date().toISOString();
+    // A refused sign-in is about the account that just tried: the header must not name the session's
+    // account above "your account has no access"; the page says who is still signed in.
+    const signInFailure = appError instanceof SignInError;
     res.type('html').send(
       views.render('error', {
         ...res.locals,
+        ...(signInFailure ? { user: undefined, stillSignedInAs: res.locals['user'] } : {}),
         title: text.heading,
         heading: text.heading,
         advice: text.advice,
         status: appError.status,
         code: appError.code,
         details: appError.details,
-        isSignIn: appError instanceof SignInError,
-        // Entra's own timestamp when it sent one: that is what its sign-in logs are searched by.
-        now: appError.details['timestamp'] ?? new Date().toISOString(),
+        requestId: appError instanceof RecalledSignInError && appError.requestId ? appError.requestId : req.id,
+        now: at,
+        nowText: formatTime(at, res.locals.locale),
         technical,
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
-        // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading, or a page the
-        // gateway backend did not answer).
-        retryHref: (appError.status === 503 || appError instanceof UpstreamError) && req.method === 'GET' ? sanitizeReturnTo(req.originalUrl) : differentAccount(appError),
+        actions,
+        hrefs: {
+          'sign-in': signInHref ?? '/auth/login',
+          'sign-in-again': '/auth/login',
+          'different-account': '/auth/login?prompt=select_account',
+          'tell-admin': '#error-codes-title',
+          home: '/',
+          // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading, or a page the
+          // gateway backend did not answer).
+          retry: sanitizeReturnTo(req.originalUrl),
+        },
       }),
     );
   }
@@ -160,11 +184,6 @@ function forbiddenPage(err: AccessDeniedError, req: Request): Record<string, unk
     requiredGroup: err.details['group'],
     switchAccountUrl: `/auth/login?prompt=select_account&returnTo=${encodeURIComponent(returnTo)}`,
   };
-}
-
-/** Refusals of the account itself: signing in again only helps with another account, so show the picker. */
-function differentAccount(err: AppError): string | undefined {
-  return err.code === 'signin_wrong_tenant' || err.code === 'signin_personal_account' ? '/auth/login?prompt=select_account' : undefined;
 }
 
 /** Library 4xx statuses that mean something more precise than "bad request" (codes keyed in the catalogues). */

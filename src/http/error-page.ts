@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { explainEntraError, fillSteps, type Fixer, type StepValues } from '../auth/entra-errors.js';
 import type { AppError } from '../errors.js';
 
@@ -13,6 +13,11 @@ export interface ErrorPageOptions {
   readonly showDetails?: (req: Request) => boolean;
   /** This deployment's values the steps refer to (redirect URI...). */
   readonly stepValues?: StepValues;
+  /**
+   * Moves a failure to another URL instead of rendering it here (true when it answered): a browser's failed
+   * sign-in callback goes to its reloadable error page (src/http/error-reference.ts).
+   */
+  readonly moveToErrorPage?: (err: AppError, req: Request, res: Response) => boolean;
 }
 
 export interface TechnicalDetails {

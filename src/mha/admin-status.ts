@@ -5,6 +5,7 @@ import { requireRole } from '../auth/authorize.js';
 import { requirePageAuth } from '../auth/require-auth.js';
 import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { redactedConfig, type Config } from '../config.js';
+import { configRows, orderChecks, summarize } from './admin-status-view.js';
 import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
 import { sessionStoreCheck } from '../doctor/session-store.js';
 import type { Views } from '../http/views.js';
@@ -38,19 +39,37 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
       await sessionStoreCheck(config, deps.timeoutMs ?? 5000),
       ...(await liveChecks(config, { timeoutMs: deps.timeoutMs ?? 5000 })),
     ];
-    const byCode = (await failures.byCode()).map((f) => ({
-      code: f.code,
-      count: f.count,
-      last: f.last,
-      meaning: f.last.aadsts ? explainEntraError({ error: f.last.error ?? '', aadsts: f.last.aadsts }).title : f.last.reason,
-    }));
-    const data = { checks, register: registerValues(config), failures: byCode, config: redactedConfig(config), versions };
+    const byCode = (await failures.byCode()).map((f) => {
+      // The code table's title for Entra codes (English, for the admin); our own reasons in the page's language.
+      const ours = f.last.aadsts ? undefined : res.locals.lookup(`error.signin_${f.last.reason}`);
+      return {
+        code: f.code,
+        count: f.count,
+        last: f.last,
+        meaning: f.last.aadsts || f.last.error ? explainEntraError({ error: f.last.error ?? '', aadsts: f.last.aadsts }).title : (ours ?? f.last.reason),
+        meaningIsEnglish: Boolean(f.last.aadsts || f.last.error) || ours === undefined,
+      };
+    });
+    const checkedAt = new Date().toISOString();
     res.setHeader('Cache-Control', 'no-store');
     if (wantsJson(req)) {
-      res.json(data);
+      res.json({ summary: summarize(checks), checks, register: registerValues(config), failures: byCode, config: redactedConfig(config), versions, checkedAt });
       return;
     }
-    res.send(views.render('admin-status', { ...res.locals, title: res.locals.t('status.title'), ...data }));
+    res.send(
+      views.render('admin-status', {
+        ...res.locals,
+        title: res.locals.t('status.title'),
+        navCurrent: '/mha/admin',
+        summary: summarize(checks),
+        checks: orderChecks(checks),
+        register: registerValues(config),
+        failures: byCode,
+        configRows: configRows(config),
+        versions,
+        checkedAt,
+      }),
+    );
   });
   return router;
 }

@@ -18,7 +18,7 @@ export function createMhaRouter(views: Views, authorization: Config['authorizati
   // A prefix gate: /mha/admin and every page added below it later (status, diagnostics) need the role.
   router.use('/mha/admin', requireRole(adminRole));
   router.get('/mha/admin', (req, res) => {
-    res.send(views.render('mha-admin', { ...res.locals, title: res.locals.t('admin.title'), adminRole, requiredRole }));
+    res.send(views.render('mha-admin', { ...res.locals, title: res.locals.t('admin.title'), adminRole, requiredRole, navCurrent: '/mha/admin' }));
   });
   router.get('/mha/', (req, res) => {
     res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title'), navCurrent: '/mha/' }));

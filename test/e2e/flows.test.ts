@@ -69,7 +69,9 @@ describe('sign-in in a real browser', () => {
     await page.getByRole('link', { name: 'See your profile' }).click();
     await page.waitForURL(`${h.baseUrl}/mha/profile`);
     const endSessionSeen = page.waitForRequest((r) => r.url().startsWith(`${h.emulator.authorityHost}/${h.emulator.tenantId}/oauth2/v2.0/logout`));
-    await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Sign out' }).click();
+    // Sign out is in the account menu (issue 15).
+    await page.getByRole('banner').locator('.account-menu > summary').click();
+    await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
     const endSession = new URL((await endSessionSeen).url());
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${h.baseUrl}/`);
     await page.waitForURL(`${h.baseUrl}/`);
@@ -114,11 +116,14 @@ describe('sign-in in a real browser', () => {
   it('shows the friendly page for AADSTS50105 (user not assigned), announced as an alert', async () => {
     await page.goto(`${h.baseUrl}/auth/login`);
     await pickAccount(page, 'U.Unassigned');
-    await page.waitForURL(`${h.baseUrl}/auth/callback**`);
+    // Moved to a reloadable error page URL (issue 15).
+    await page.waitForURL(`${h.baseUrl}/auth/error?ref=**`);
     const alert = page.getByRole('alert');
     expect(await alert.getByRole('heading', { level: 1 }).textContent()).toBe('Your account has not been given access to iLOGON_MHA');
     expect(await page.locator('main').textContent()).toContain('AADSTS50105');
-    expect(await page.getByRole('link', { name: 'Try signing in again' }).isVisible()).toBe(true);
+    // Issue 15: signing in again as the same account cannot work; another account can.
+    expect(await page.getByRole('link', { name: 'Sign in with a different account' }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Try signing in again' }).count()).toBe(0);
     await expectAccessible(page, 'AADSTS50105 page');
     await screenshot(page, 'flow-06-aadsts50105');
   });

@@ -72,9 +72,10 @@ describe('keyboard only', () => {
       expect(await tabUntil(page, /^Sign in with Microsoft$/)).toEqual(['Sign in with Microsoft']);
       await screenshot(page, 'keyboard-02-sign-in-focused');
 
-      // Without the skip link: header first, in reading order, then the button.
+      // Without the skip link: header first, in reading order, then the button. The sign-in card carries
+      // the brand (issue 15: the brand once), so the anonymous header holds only the languages.
       await page.goto(`${h.baseUrl}/`);
-      expect(await tabUntil(page, /^Sign in with Microsoft$/)).toEqual(['Skip to content', 'iLOGON_MHA', 'English', '日本語', 'Sign in with Microsoft']);
+      expect(await tabUntil(page, /^Sign in with Microsoft$/)).toEqual(['Skip to content', 'English', '日本語', 'Sign in with Microsoft']);
       await page.keyboard.press('Enter');
       await page.waitForURL(`${h.emulator.authorityHost}/**`);
       await tabUntil(page, /^B\.Simon/);
@@ -82,8 +83,11 @@ describe('keyboard only', () => {
       await page.waitForURL(`${h.baseUrl}/mha/`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, B.Simon');
 
-      const order = await tabUntil(page, /^Sign out$/);
-      expect(order).toEqual(['Skip to content', 'iLOGON_MHA', 'Home', 'Profile', 'Sign out']);
+      // Sign out lives in the account menu (issue 15: a one-row header): a disclosure opened with Enter.
+      const order = await tabUntil(page, /Account menu/);
+      expect(order).toEqual(['Skip to content', 'iLOGON_MHA', 'Home', 'Profile', 'English', '日本語', 'BS Account menu: B.Simon']);
+      await page.keyboard.press('Enter');
+      expect(await tabUntil(page, /^Sign out$/)).toEqual(['Sign out']);
       await screenshot(page, 'keyboard-03-sign-out-focused');
       await page.keyboard.press('Enter');
       await page.waitForURL(`${h.baseUrl}/`);

@@ -76,7 +76,7 @@ describe.each(COMBINATIONS)('every page in %s, %s mode', (language, scheme) => {
 
       await page.goto(`${h.baseUrl}/auth/login`);
       await pickAccount(page, 'U.Unassigned');
-      await page.waitForURL(`${h.baseUrl}/auth/callback**`);
+      await page.waitForURL(`${h.baseUrl}/auth/error?ref=**`);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(text['aadsts.50105.title']);
       await checkPage(page, 'aadsts50105', language, scheme);
 

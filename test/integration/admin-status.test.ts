@@ -26,9 +26,11 @@ describe('/mha/admin/status', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const page = await res.text();
     expect(page).toContain('Sign-in status');
-    expect(page).toMatch(/<th scope="row">Discovery<\/th>\s*<td><strong>ok<\/strong><\/td>/);
-    expect(page).toMatch(/<th scope="row">Client ID and secret<\/th>\s*<td><strong>ok<\/strong><\/td>/);
-    expect(page).toMatch(/<code>AADSTS50105<\/code><\/th><td>2<\/td><td>The user is not assigned to the app<\/td>/);
+    // Each check: its status as a word with an icon (issue 15), then its title.
+    const check = (title: string, status: string) => new RegExp(`<li class="check check-${status}">\\s*<span class="status-badge badge-${status}"><span aria-hidden="true">.</span> ${status}</span>\\s*<div class="check-body">\\s*<h3 class="check-title">${title}</h3>`);
+    expect(page).toMatch(check('Discovery', 'ok'));
+    expect(page).toMatch(check('Client ID and secret', 'ok'));
+    expect(page).toMatch(/<th scope="row"><code>AADSTS50105<\/code><\/th>\s*<td data-label="Count">2<\/td>\s*<td data-label="Meaning">The user is not assigned to the app<\/td>/);
     expect(page).toContain(`<code>${h.config.redirectUri}</code>`);
     expect(page).toContain(h.config.entra.clientId);
     expect(page).not.toContain(EMULATOR_CLIENT_SECRET);

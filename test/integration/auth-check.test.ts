@@ -54,7 +54,7 @@ describe('GET /auth/check (no upstream: nginx auth_request / Traefik forwardAuth
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       const page = await res.text();
       expect(page).toContain('<h1 id="page-title">Sign-in required.</h1>');
-      return /<a class="button" href="([^"]+)">Sign in<\/a>/.exec(page)?.[1];
+      return /<a class="button" href="([^"]+)" data-action="sign-in">Sign in<\/a>/.exec(page)?.[1];
     };
     // X-Forwarded-Uri: Traefik's forwardAuth sets it, and the README's nginx snippet does too.
     const traefik = await signInLink({ 'x-forwarded-uri': '/mha/profile?tab=roles' });

@@ -105,3 +105,79 @@ export async function expectFitsWidth(page: Page, label: string, width = 360): P
 export async function pickAccount(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: new RegExp(`^${name.replace('.', '\\.')}\\b`) }).click();
 }
+
+/**
+ * Layout measurements for issue 15, run in the page. The callbacks use the DOM through `globalThis` (the
+ * type-check has no DOM library), so they are typed loosely here.
+ */
+type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Elements whose box reaches past the right edge of the screen (text wider than the screen). */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const g = globalThis as Loose;
+    const width = g.document.documentElement.clientWidth;
+    const out: string[] = [];
+    for (const el of g.document.body.querySelectorAll('*')) {
+      if (el.closest('.visually-hidden, .skip-link, [hidden], details:not([open]) > :not(summary)')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.right > width + 0.5 || r.left < -0.5) out.push(`${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? '').trim().slice(0, 40)}" right=${Math.round(r.right)}`);
+    }
+    return out;
+  });
+}
+
+/**
+ * Headings whose last line holds a single character (a Japanese orphan such as a lone "す"): each character's
+ * line is found from its own client rect.
+ */
+export async function headingOrphans(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const g = globalThis as Loose;
+    const out: string[] = [];
+    for (const h of g.document.querySelectorAll('h1, h2, h3, .summary-title')) {
+      if (h.closest('[hidden], details:not([open]) > :not(summary)') || h.getBoundingClientRect().height === 0) continue;
+      const walker = g.document.createTreeWalker(h, 4);
+      const tops: number[] = [];
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text: string = node.textContent ?? '';
+        for (let i = 0; i < text.length; i++) {
+          if (/\s/.test(text[i]!)) continue;
+          const range = g.document.createRange();
+          range.setStart(node, i);
+          range.setEnd(node, i + 1);
+          const rect = range.getBoundingClientRect();
+          if (rect.height > 0) tops.push(Math.round(rect.top));
+        }
+      }
+      const lines = [...new Set(tops)].sort((a, b) => a - b);
+      if (lines.length < 2) continue;
+      const last = lines[lines.length - 1]!;
+      // A line is the characters whose top is within a few pixels of it (mixed fonts differ slightly).
+      const onLast = tops.filter((t) => Math.abs(t - last) <= 4).length;
+      if (onLast === 1) out.push(`${h.tagName.toLowerCase()} "${h.textContent.trim()}"`);
+    }
+    return out;
+  });
+}
+
+/**
+ * Touch targets smaller than 44x44 CSS px among the page's controls: header, menu, footer, the main actions,
+ * tiles and buttons. Links inside running text are exempt (WCAG 2.5.5), and so is Microsoft's sign-in button,
+ * whose 41px height is Microsoft's own specification and kept exactly.
+ */
+export async function smallTouchTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const g = globalThis as Loose;
+    const out: string[] = [];
+    const selector = '.site-header a, .site-header summary, .menu-panel a, .menu-panel button, .site-footer a, .actions a, .actions button, .tile, main button:not([hidden])';
+    for (const el of g.document.querySelectorAll(selector)) {
+      if (el.matches('.ms-signin') || el.closest('.visually-hidden')) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      if (r.width < 44 || r.height < 44) out.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return out;
+  });
+}
