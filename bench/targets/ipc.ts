@@ -16,18 +16,20 @@ interface Request {
 
 const handlers = new Map<string, Handler>([
   ['cpu', () => process.cpuUsage()],
-  [
-    'heap',
-    () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) throw new Error('start the target with --expose-gc');
-      // Twice: the first pass can leave weakly held garbage for the next.
-      gc();
-      gc();
-      return process.memoryUsage().heapUsed;
-    },
-  ],
+  ['heap', () => collect().heapUsed],
+  ['memory', () => collect()],
 ]);
+
+/** heapUsed and external (Buffers, off-heap strings) after full GCs. */
+function collect(): { heapUsed: number; external: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('start the target with --expose-gc');
+  // Twice: the first pass can leave weakly held garbage for the next.
+  gc();
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return { heapUsed, external };
+}
 
 // CPU profiling of the measured window only (start-up and module loading would drown the request path).
 const inspector = new Session();

@@ -27,7 +27,8 @@ const config = parseConfig({
   ...process.env,
   NODE_ENV: 'production',
   PORT: String(port),
-  BASE_URL: `http://127.0.0.1:${port}`,
+  // BENCH_BASE_URL: the public origin when a proxy is in front (nginx auth_request): the redirect URI and links.
+  BASE_URL: process.env['BENCH_BASE_URL'] ?? `http://127.0.0.1:${port}`,
   ENTRA_TENANT_ID: tenantId,
   ENTRA_CLIENT_ID: clientId,
   ENTRA_CLIENT_SECRET: clientSecret,
