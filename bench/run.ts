@@ -6,7 +6,7 @@
  *
  *   npm run bench                 full run (a few minutes)
  *   npm run bench -- --quick      smoke run (tiny durations; the figures are not meaningful)
- *   options: --rounds N --seconds S --warmup S --connections N --signins N --sessions N
+ *   options: --rounds N --seconds S --warmup S --connections N --signins N --sessions N --heap-signins N
  *            --only bare,bare-server,eoc,memory-api,memory-page,redis-api,redis-page,gateway-memory,gateway-redis,
  *                   apache-shm,apache-redis,nginx-check,signin,heap
  *            --cpu-prof (profiles each measured window of a Node target into bench/profiles/)
@@ -41,6 +41,7 @@ const { values: opts } = parseArgs({
     connections: { type: 'string', default: '32' },
     signins: { type: 'string' },
     sessions: { type: 'string' },
+    'heap-signins': { type: 'string' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -54,6 +55,7 @@ const CONNECTIONS = Number(opts.connections);
 // Per sign-in target and round (express-openid-connect: at most 200).
 const SIGNINS = Number(opts.signins ?? (quick ? 20 : 300));
 const SESSIONS = Number(opts.sessions ?? (quick ? 1000 : 10_000));
+const HEAP_SIGNINS = Number(opts['heap-signins'] ?? (quick ? 20 : 500));
 
 type Script = 'bare' | 'eoc' | 'product' | 'apache' | 'nginx';
 
@@ -362,24 +364,63 @@ async function measureSignIns(t: Target, round: number, count: number, redis?: B
 
 interface HeapResult {
   readonly count: number;
-  /** heapUsed + external after a full GC, per session: what the bound (1 KB) is about. */
+  /**
+   * heapUsed + external per session, as the slope between `count` and 2 x `count` stored sessions (after a
+   * full GC each time): what each more session costs, without the fixed costs that do not grow with
+   * sessions (code V8 compiles, caches that fill up to their bound, the Maps' first tables).
+   */
   readonly bytesPerSession: number;
   readonly heapBytesPerSession: number;
   readonly externalBytesPerSession: number;
+  /** (memory at `count` sessions - memory before the first) / `count`: fixed costs spread over the sessions. */
+  readonly averageFromEmptyBytes: number;
+  /** The same memory, grown by real sign-ins through the emulator (includes code compiled meanwhile). */
+  readonly realSignIns: number;
+  readonly realBytesPerSignIn: number;
+  /** Sizes that make up a session: the stored JSON, the session id, Entra's sid. */
+  readonly sessionJsonBytes: number;
+  readonly sessionIdChars: number;
+  readonly entraSidChars: number;
 }
 
-/** Memory per stored session: one real sign-in, then `count` more sessions of the same shape. */
-async function measureHeap(count: number): Promise<HeapResult> {
+type Mem = { heapUsed: number; external: number };
+const total = (m: Mem) => m.heapUsed + m.external;
+
+/**
+ * Memory per stored session with the memory store. One real sign-in gives the template; `count` and then
+ * `count` more sessions of its shape (fresh ids and values) are stored through the same store.set and sid
+ * index the callback uses; the per-session figure is the slope between the two. A last step runs real
+ * sign-ins as a cross-check.
+ */
+async function measureHeap(count: number, realSignIns: number): Promise<HeapResult> {
   const run = await startTarget({ script: 'product', store: 'memory', path: '/mha/' });
   try {
+    const node = run.node!;
+    // Warm-up: the sign-in path compiled and every lazily built thing (JWKS, discovery, caches) in place.
+    await signInMany(run.base, PRODUCT_ROUTES, 20, 4);
     const { cookie } = await signIn(run.base, PRODUCT_ROUTES);
     const from = sessionIdOf(cookie);
-    const m0 = await run.node!.request<{ heapUsed: number; external: number }>('memory');
-    await run.node!.request('mintSessions', { from, count });
-    const m1 = await run.node!.request<{ heapUsed: number; external: number }>('memory');
-    const heap = (m1.heapUsed - m0.heapUsed) / count;
-    const external = (m1.external - m0.external) / count;
-    return { count, bytesPerSession: heap + external, heapBytesPerSession: heap, externalBytesPerSession: external };
+    const json = await node.request<string>('sessionJson', { id: from });
+    const sid = (JSON.parse(json) as { user?: { sid?: string } }).user?.sid ?? '';
+    const m0 = await node.request<Mem>('memory');
+    await node.request('mintSessions', { from, count });
+    const m1 = await node.request<Mem>('memory');
+    await node.request('mintSessions', { from, count });
+    const m2 = await node.request<Mem>('memory');
+    await signInMany(run.base, PRODUCT_ROUTES, realSignIns, 8);
+    const m3 = await node.request<Mem>('memory');
+    return {
+      count,
+      bytesPerSession: (total(m2) - total(m1)) / count,
+      heapBytesPerSession: (m2.heapUsed - m1.heapUsed) / count,
+      externalBytesPerSession: (m2.external - m1.external) / count,
+      averageFromEmptyBytes: (total(m1) - total(m0)) / count,
+      realSignIns,
+      realBytesPerSignIn: (total(m3) - total(m2)) / realSignIns,
+      sessionJsonBytes: Buffer.byteLength(json),
+      sessionIdChars: from.length,
+      entraSidChars: sid.length,
+    };
   } finally {
     await run.stop();
   }
@@ -387,8 +428,11 @@ async function measureHeap(count: number): Promise<HeapResult> {
 
 function heapLines(h: HeapResult): string[] {
   return [
-    `- memory per session (memory store, ${h.count} sessions, heapUsed + external after a full GC): **${h.bytesPerSession.toFixed(0)} bytes** ` +
-      `(heap ${h.heapBytesPerSession.toFixed(0)}, external ${h.externalBytesPerSession.toFixed(0)})`,
+    `- memory per session (memory store, heapUsed + external after a full GC, the slope from ${h.count} to ${2 * h.count} sessions): ` +
+      `**${h.bytesPerSession.toFixed(0)} bytes** (heap ${h.heapBytesPerSession.toFixed(0)}, external ${h.externalBytesPerSession.toFixed(0)})`,
+    `- the same memory over the first ${h.count} sessions divided by ${h.count} (fixed costs included): ${h.averageFromEmptyBytes.toFixed(0)} bytes`,
+    `- grown by ${h.realSignIns} real sign-ins through the emulator, per sign-in (includes code V8 compiles meanwhile: an upper bound): ${h.realBytesPerSignIn.toFixed(0)} bytes`,
+    `- what a session holds: its JSON ${h.sessionJsonBytes} bytes (as stored), a ${h.sessionIdChars}-character session id, a ${h.entraSidChars}-character Entra sid (the sid index key)`,
   ];
 }
 
@@ -480,7 +524,7 @@ async function main(): Promise<void> {
     }
 
     if (runHeap) log('== memory per session');
-    const heap = runHeap ? await measureHeap(SESSIONS) : undefined;
+    const heap = runHeap ? await measureHeap(SESSIONS, HEAP_SIGNINS) : undefined;
     const redisKeys = redis && targets.some((t) => t.store === 'redis' && t.script === 'product') ? await measureRedisBytes(redis) : undefined;
 
     const load1 = loadavg();
