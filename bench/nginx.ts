@@ -22,11 +22,23 @@ export interface BenchNginx {
   stop(): Promise<void>;
 }
 
-export async function startBenchNginx(o: { port: number; appUrl: string; backendUrl: string; cores?: string }): Promise<BenchNginx> {
+/**
+ * The snippet without its keep-alive lines (`keepalive N;`, `proxy_http_version 1.1;`, `Connection ""`): what
+ * the README said before, one new connection to each server per request. Pure: unit-tested.
+ */
+export function withoutKeepAlive(conf: string): string {
+  return conf
+    .split('\n')
+    .filter((line) => !/^\s*(keepalive\s+\d+|proxy_http_version\s+1\.1|proxy_set_header\s+Connection\s+"")\s*;\s*$/.test(line))
+    .join('\n');
+}
+
+export async function startBenchNginx(o: { port: number; appUrl: string; backendUrl: string; keepAlive: boolean; cores?: string }): Promise<BenchNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'mha-bench-nginx-'));
   // Workers run as nobody when the bench runs as root: let them write their temp and log files.
   chmodSync(dir, 0o777);
-  const site = nginxSite(o.appUrl, o.backendUrl);
+  const readme = nginxSite(o.appUrl, o.backendUrl);
+  const site = o.keepAlive ? readme : { http: withoutKeepAlive(readme.http), server: withoutKeepAlive(readme.server) };
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;

@@ -8,7 +8,7 @@
  *   npm run bench -- --quick      smoke run (tiny durations; the figures are not meaningful)
  *   options: --rounds N --seconds S --warmup S --connections N --signins N --sessions N --heap-signins N
  *            --only bare,bare-server,eoc,memory-api,memory-page,redis-api,redis-page,gateway-memory,gateway-redis,
- *                   apache-shm,apache-redis,nginx-check,signin,heap
+ *                   apache-shm,apache-redis,nginx-check,nginx-no-keepalive,signin,heap
  *            --cpu-prof (profiles each measured window of a Node target into bench/profiles/)
  *            --json FILE (also write the raw results)
  *
@@ -89,6 +89,7 @@ const ALL_TARGETS: readonly Target[] = [
   { key: 'apache-shm', label: 'Apache httpd + mod_auth_openidc, shm cache', script: 'apache', path: '/mha/', store: 'memory', group: 'proxy' },
   { key: 'apache-redis', label: 'Apache httpd + mod_auth_openidc, Redis cache', script: 'apache', path: '/mha/', store: 'redis', group: 'proxy' },
   { key: 'nginx-check', label: 'nginx auth_request to product /auth/check (README snippet), memory store', script: 'nginx', path: '/mha/', store: 'memory', group: 'proxy', peer: 'apache-shm' },
+  { key: 'nginx-no-keepalive', label: 'the same without its keep-alive lines (the snippet before issue 19)', script: 'nginx', path: '/mha/', store: 'memory', group: 'proxy', peer: 'nginx-check', args: ['--no-keepalive'] },
 ];
 
 /** Complete sign-ins: the product as the gateway runs it, the C module, express-openid-connect. */
@@ -187,7 +188,7 @@ async function startTarget(t: Pick<Target, 'script' | 'store' | 'args' | 'gatewa
 
     // The product behind nginx listens on a port of its own; nginx's is the public one.
     const nodePort = t.script === 'nginx' ? await freePort() : port;
-    const args = [String(nodePort), ...(t.args ?? [])];
+    const args = [String(nodePort), ...(t.script === 'nginx' ? [] : (t.args ?? []))];
     const client = [String(ready['clientId']), String(ready['clientSecret'])];
     if (t.script === 'eoc') args.push(String(ready['issuer']), ...client);
     if (t.script === 'product' || t.script === 'nginx') args.push(String(ready['authorityHost']), String(ready['tenantId']), ...client);
@@ -209,7 +210,8 @@ async function startTarget(t: Pick<Target, 'script' | 'store' | 'args' | 'gatewa
     if (script === 'product') await waitReady(`http://127.0.0.1:${nodePort}`);
     if (t.script !== 'nginx') return running(node, { node });
 
-    const nginx = await startBenchNginx({ port, appUrl: `http://127.0.0.1:${nodePort}`, backendUrl: backendUrl!, cores: cores?.app });
+    const keepAlive = !(t.args ?? []).includes('--no-keepalive');
+    const nginx = await startBenchNginx({ port, appUrl: `http://127.0.0.1:${nodePort}`, backendUrl: backendUrl!, keepAlive, cores: cores?.app });
     started.push(nginx);
     const pair: Measurable = { cpuMs: async () => (await node.cpuMs()) + (await nginx.cpuMs()) };
     return running(pair, { node, parts: { nginx, product: node } });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { apacheConfig } from '../../bench/apache.js';
+import { withoutKeepAlive } from '../../bench/nginx.js';
 import { parseProcStat, treeTicks } from '../../bench/proc.js';
+import { README_AUTH_CHECK_HEADING } from '../support/nginx.js';
+import { readmeSnippet } from '../support/readme.js';
 
 // A real /proc/<pid>/stat line's shape (Linux 6.x), with a command name holding a space and parentheses.
 const STAT = '4242 (apache2 (x) y) S 4000 4242 4242 0 -1 4194560 1234 0 0 0 157 43 12 8 20 0 65 0 987654 123456789 2345 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 0 0 0 0 0 0';
@@ -68,5 +71,25 @@ describe('issue 19: the mod_auth_openidc target config (bench/apache.ts)', () =>
     expect(redis).toMatch(/^OIDCCacheType redis$/m);
     expect(redis).toMatch(/^OIDCRedisCacheServer 127\.0\.0\.1:6390$/m);
     expect(redis).toMatch(/^User www-data$/m);
+  });
+});
+
+describe("issue 19: the bench's nginx row without keep-alive (bench/nginx.ts)", () => {
+  it('drops exactly the keep-alive lines of the README snippet and keeps every other line', () => {
+    const snippet = readmeSnippet(README_AUTH_CHECK_HEADING, 'nginx');
+    const stripped = withoutKeepAlive(snippet);
+    expect(stripped).not.toMatch(/keepalive|proxy_http_version|Connection ""/);
+    const removed = snippet.split('\n').filter((line) => !stripped.split('\n').includes(line));
+    expect(removed.map((l) => l.trim()).sort()).toEqual([
+      'keepalive 32;',
+      'keepalive 32;',
+      'proxy_http_version 1.1;',
+      'proxy_http_version 1.1;',
+      'proxy_http_version 1.1;',
+      'proxy_set_header Connection "";',
+      'proxy_set_header Connection "";',
+      'proxy_set_header Connection "";',
+    ]);
+    expect(stripped.split('\n')).toHaveLength(snippet.split('\n').length - 8);
   });
 });
