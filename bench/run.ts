@@ -434,7 +434,8 @@ function heapLines(h: HeapResult): string[] {
       `**${h.bytesPerSession.toFixed(0)} bytes** (heap ${h.heapBytesPerSession.toFixed(0)}, external ${h.externalBytesPerSession.toFixed(0)})`,
     `- the same memory over the first ${h.count} sessions divided by ${h.count} (fixed costs included): ${h.averageFromEmptyBytes.toFixed(0)} bytes`,
     `- grown by ${h.realSignIns} real sign-ins through the emulator, per sign-in (includes code V8 compiles meanwhile: an upper bound): ${h.realBytesPerSignIn.toFixed(0)} bytes`,
-    `- what a session holds: its JSON ${h.sessionJsonBytes} bytes (as stored), a ${h.sessionIdChars}-character session id, a ${h.entraSidChars}-character Entra sid (the sid index key)`,
+    `- what the signed-in session holds: its JSON ${h.sessionJsonBytes} bytes (as stored), a ${h.sessionIdChars}-character session id, ` +
+      `a ${h.entraSidChars}-character sid from the emulator (the minted ones carry a 36-character GUID, as Entra's sid is)`,
   ];
 }
 

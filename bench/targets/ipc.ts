@@ -16,11 +16,10 @@ interface Request {
 
 const handlers = new Map<string, Handler>([
   ['cpu', () => process.cpuUsage()],
-  ['heap', () => collect().heapUsed],
   ['memory', () => collect()],
 ]);
 
-/** heapUsed and external (Buffers, off-heap strings) after full GCs. */
+/** heapUsed and external (Buffers and other memory V8 is told about outside its heap) after full GCs. */
 function collect(): { heapUsed: number; external: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('start the target with --expose-gc');

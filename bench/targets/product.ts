@@ -56,9 +56,9 @@ handle('mintSessions', async (args) => {
   const count = Number(args['count']);
   for (let i = 0; i < count; i++) {
     const id = randomBytes(24).toString('base64url'); // express-session's own id shape (uid-safe, 24 bytes)
-    // Entra's sid in the template's own shape and length (the emulator's is 21 base64url characters):
-    // a longer one here would bill every session for bytes a real one does not have.
-    const sid = randomBytes(template.user.sid?.length ?? 16).toString('base64url').slice(0, template.user.sid?.length ?? 21);
+    // Entra's sid is a GUID (36 characters); the emulator's is 21 characters, which would understate what a
+    // session costs in production by about 30 bytes (it is in the JSON and is the sid index's key).
+    const sid = crypto.randomUUID();
     const oid = crypto.randomUUID();
     // Every value a real session holds of its own is fresh (and the JSON is serialised anew by store.set).
     const data = { ...template, user: { ...template.user, oid, sid }, csrf: randomBytes(24).toString('base64url') } as SessionData;
@@ -70,12 +70,4 @@ handle('mintSessions', async (args) => {
 handle('storeKind', () => running.backend.kind);
 /** The stored session's JSON, as the store holds it, for the report's sizes. */
 handle('sessionJson', async (args) => JSON.stringify(await storeGet(String(args['id']))));
-/** How many sessions the store holds (express-session's Store.length). */
-handle('sessionCount', () => new Promise<number>((resolve, reject) => store.length?.((err, n) => (err ? reject(err) : resolve(n ?? 0)))));
-// A heap snapshot of the target, for finding what a session costs (bench/heap-snapshot.ts summarises one).
-handle('heapSnapshot', async (args) => {
-  const { writeHeapSnapshot } = await import('node:v8');
-  (globalThis as { gc?: () => void }).gc?.();
-  return writeHeapSnapshot(String(args['file']));
-});
 emit('ready');
