@@ -4,6 +4,7 @@
  * redirect, so a sign-in's cost is login + callback and nothing the user does afterwards.
  */
 import { Browser } from '../test/support/browser.js';
+import { navigationFetch } from './navigation-fetch.js';
 
 export interface SignInRoutes {
   readonly login: string;
@@ -30,7 +31,8 @@ export interface SignedIn {
 }
 
 export async function signIn(appBase: string, routes: SignInRoutes, userName = 'B.Simon'): Promise<SignedIn> {
-  const browser = new Browser();
+  // A browser's top-level navigation (bench/navigation-fetch.ts): the same requests for every target.
+  const browser = new Browser({}, navigationFetch);
   const app = new URL(appBase);
   let url = new URL(routes.login, app).href;
   let init: { method?: string; body?: string } = {};

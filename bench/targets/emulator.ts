@@ -3,6 +3,7 @@
  * the app's. Registers one client whose redirect URIs the orchestrator passes in (the target's port).
  */
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator } from '../../src/dev/emulator.js';
+import { APACHE_CALLBACK } from '../apache.js';
 import { emit, handle } from './ipc.js';
 
 const base = process.argv[2];
@@ -13,8 +14,8 @@ const emulator = await startEmulator({
     {
       client_id: EMULATOR_CLIENT_ID,
       client_secret: EMULATOR_CLIENT_SECRET,
-      // The product's callback and express-openid-connect's default one.
-      redirect_uris: [`${base}/auth/callback`, `${base}/callback`],
+      // The product's callback, express-openid-connect's default one and mod_auth_openidc's (bench/apache.ts).
+      redirect_uris: [`${base}/auth/callback`, `${base}/callback`, `${base}${APACHE_CALLBACK}`],
       post_logout_redirect_uris: [`${base}/`],
     },
   ],

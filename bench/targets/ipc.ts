@@ -16,18 +16,19 @@ interface Request {
 
 const handlers = new Map<string, Handler>([
   ['cpu', () => process.cpuUsage()],
-  [
-    'heap',
-    () => {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      if (!gc) throw new Error('start the target with --expose-gc');
-      // Twice: the first pass can leave weakly held garbage for the next.
-      gc();
-      gc();
-      return process.memoryUsage().heapUsed;
-    },
-  ],
+  ['memory', () => collect()],
 ]);
+
+/** heapUsed and external (Buffers and other memory V8 is told about outside its heap) after full GCs. */
+function collect(): { heapUsed: number; external: number } {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('start the target with --expose-gc');
+  // Twice: the first pass can leave weakly held garbage for the next.
+  gc();
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return { heapUsed, external };
+}
 
 // CPU profiling of the measured window only (start-up and module loading would drown the request path).
 const inspector = new Session();

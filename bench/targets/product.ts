@@ -27,7 +27,8 @@ const config = parseConfig({
   ...process.env,
   NODE_ENV: 'production',
   PORT: String(port),
-  BASE_URL: `http://127.0.0.1:${port}`,
+  // BENCH_BASE_URL: the public origin when a proxy is in front (nginx auth_request): the redirect URI and links.
+  BASE_URL: process.env['BENCH_BASE_URL'] ?? `http://127.0.0.1:${port}`,
   ENTRA_TENANT_ID: tenantId,
   ENTRA_CLIENT_ID: clientId,
   ENTRA_CLIENT_SECRET: clientSecret,
@@ -55,8 +56,11 @@ handle('mintSessions', async (args) => {
   const count = Number(args['count']);
   for (let i = 0; i < count; i++) {
     const id = randomBytes(24).toString('base64url'); // express-session's own id shape (uid-safe, 24 bytes)
-    const sid = randomBytes(16).toString('hex');
+    // Entra's sid is a GUID (36 characters); the emulator's is 21 characters, which would understate what a
+    // session costs in production by about 30 bytes (it is in the JSON and is the sid index's key).
+    const sid = crypto.randomUUID();
     const oid = crypto.randomUUID();
+    // Every value a real session holds of its own is fresh (and the JSON is serialised anew by store.set).
     const data = { ...template, user: { ...template.user, oid, sid }, csrf: randomBytes(24).toString('base64url') } as SessionData;
     await storeSet(id, data);
     await sidIndex.add(sid, id, config.session.absoluteTimeoutMs);
@@ -64,4 +68,6 @@ handle('mintSessions', async (args) => {
   return count;
 });
 handle('storeKind', () => running.backend.kind);
+/** The stored session's JSON, as the store holds it, for the report's sizes. */
+handle('sessionJson', async (args) => JSON.stringify(await storeGet(String(args['id']))));
 emit('ready');

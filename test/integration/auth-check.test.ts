@@ -8,6 +8,7 @@ import { startHarness, type Harness } from '../support/harness.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
 import { rawExchange } from '../support/raw-http.js';
+import { startTcpCounter, type TcpCounter } from '../support/tcp-counter.js';
 import { startUpstream, type Received, type Upstream } from '../support/upstream.js';
 
 const RSA_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
@@ -501,5 +502,48 @@ describe("issue 14 items 4-6: the README's nginx snippet with a real nginx", () 
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-forwarded-port']).toBe(new URL(nginx.url).port);
     expect(seen.headers['x-forwarded-user']).toBe(h.emulator.users.find((u) => u.name === 'B.Simon')!.oid);
+  });
+});
+
+describe("issue 19: the README's nginx snippet keeps its connections alive, with a real nginx", () => {
+  let h: Harness;
+  let up: Upstream;
+  let nginx: Nginx;
+  let toApp: TcpCounter;
+  let toBackend: TcpCounter;
+  beforeAll(async () => {
+    up = await startUpstream();
+    h = await startHarness();
+    // Counted on the way in, so the test sees every connection nginx opens to each server.
+    toApp = await startTcpCounter(h.baseUrl);
+    toBackend = await startTcpCounter(up.url);
+    nginx = await startNginx(toApp.url, toBackend.url);
+  });
+  afterAll(async () => {
+    await nginx?.close();
+    await toApp?.close();
+    await toBackend?.close();
+    await h?.close();
+    await up?.close();
+  });
+
+  it('issue 19: ten signed-in requests in a row open no new connection to /auth/check or to the backend', async () => {
+    const browser = new Browser();
+    await browser.signIn(`${h.baseUrl}/auth/login`);
+    // The first gated request may open the pools' connections; the next ten must reuse them.
+    expect((await browser.request(`${nginx.url}/mha/echo`)).status).toBe(200);
+    const app0 = toApp.connections;
+    const backend0 = toBackend.connections;
+    for (let i = 0; i < 10; i++) {
+      const res = await browser.request(`${nginx.url}/mha/echo?i=${i}`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(toApp.connections - app0).toBe(0);
+    expect(toBackend.connections - backend0).toBe(0);
+    // HTTP/1.1 without `Connection: close` is what lets the backend keep the connection open.
+    const last = up.received.at(-1)!;
+    expect(last.url).toBe('/mha/echo?i=9');
+    expect(last.headers['connection']).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { isIdentityHeader } from '../../src/gateway/identity-headers.js';
 import { isRoutingHeader } from '../../src/gateway/forwarded-headers.js';
 import { Browser } from '../support/browser.js';
 import { appEnvFor, startHarness, type Harness } from '../support/harness.js';
-import { README_AUTH_CHECK_HEADING, README_SIGNIN } from '../support/nginx.js';
+import { README_AUTH_CHECK_HEADING, README_BACKEND, README_SIGNIN } from '../support/nginx.js';
 import { readmeSnippet } from '../support/readme.js';
 import { ITEM_5_HEADERS } from '../support/spoofed-headers.js';
 
@@ -104,7 +104,9 @@ describe("README's nginx snippet (auth_request)", () => {
     const location = nginx.slice(0, nginx.indexOf('location = /auth/check'));
     const named = [...location.matchAll(/proxy_set_header\s+([\w-]+)\s+(\S+);/g)].map((m) => [m[1]!.toLowerCase(), m[2]!] as const);
     for (const [name, value] of named) {
-      if (isIdentityHeader(name)) expect(identity, name).toContain(name);
+      // Hop-by-hop, cleared so nginx keeps its upstream connection alive (issue 19).
+      if (name === 'connection') expect(value, name).toBe('""');
+      else if (isIdentityHeader(name)) expect(identity, name).toContain(name);
       else if (isRoutingHeader(name)) expect(value, name).toMatch(/^\$(remote_addr|scheme|host|server_port)$/);
       // Every other header is the client's own, under its own name.
       else expect(value, name).toBe(`$http_${name.replace(/-/g, '_')}`);
@@ -125,6 +127,33 @@ describe("README's nginx snippet (auth_request)", () => {
     expect(set.get(h.config.gateway.authCheckUriHeader)).toBe('$request_uri');
     expect(set.get('x-original-uri')).toBe('""');
     expect(set.get('x-forwarded-uri')).toBe('$request_uri');
+  });
+});
+
+describe("issue 19: the README's snippets keep their connections to this server and to the backend alive", () => {
+  const nginx = readmeSnippet(README_AUTH_CHECK_HEADING, 'nginx');
+  const upstreams = new Map([...nginx.matchAll(/^upstream\s+(\w+)\s*\{([^}]*)\}/gm)].map((m) => [m[1]!, m[2]!]));
+  const locations = [...nginx.matchAll(/^location\s+([^{]+?)\s*\{([^}]*)\}/gm)].map((m) => ({ match: m[1]!, body: m[2]! }));
+
+  it('nginx: a keep-alive pool for each server, and every location that proxies speaks HTTP/1.1 to it with Connection cleared', () => {
+    expect([...upstreams.keys()].sort()).toEqual(['mha_backend', 'mha_signin']);
+    expect(upstreams.get('mha_backend')).toMatch(new RegExp(`^\\s*server\\s+${new URL(README_BACKEND).host};`, 'm'));
+    expect(upstreams.get('mha_signin')).toMatch(new RegExp(`^\\s*server\\s+${new URL(README_SIGNIN).host};`, 'm'));
+    for (const body of upstreams.values()) expect(body).toMatch(/^\s*keepalive\s+\d+;/m);
+    const proxying = locations.filter((l) => /proxy_pass/.test(l.body));
+    expect(proxying.map((l) => l.match)).toEqual(['/', '= /auth/check', '~ ^/(auth|assets|lang)/']);
+    for (const { match, body } of proxying) {
+      expect(body, match).toMatch(/^\s*proxy_pass\s+http:\/\/(mha_backend|mha_signin);/m);
+      expect(body, match).toMatch(/^\s*proxy_http_version\s+1\.1;/m);
+      expect(body, match).toMatch(/^\s*proxy_set_header\s+Connection\s+"";/m);
+    }
+  });
+
+  it('Traefik: both services use a transport that keeps idle connections', () => {
+    const traefik = readmeSnippet(README_AUTH_CHECK_HEADING, 'yaml');
+    expect(traefik.match(/^\s+serversTransport:\s*mha-keepalive$/gm)).toHaveLength(2);
+    const idle = /^\s+mha-keepalive:\n\s+maxIdleConnsPerHost:\s*(\d+)$/m.exec(traefik)?.[1];
+    expect(Number(idle)).toBeGreaterThanOrEqual(32);
   });
 });
 

@@ -23,16 +23,34 @@ export const README_BACKEND = 'http://mha-backend:8080';
 export const README_SIGNIN = 'http://mha-signin:3000';
 export const README_AUTH_CHECK_HEADING = 'With nginx or Traefik in front instead (`/auth/check`)';
 
+/** The README snippet's two parts: `upstream` blocks (they belong in `http`) and the rest (in `server`). */
+export interface NginxSite {
+  readonly http: string;
+  readonly server: string;
+}
+
 /**
- * The location blocks of the README's nginx snippet, read from README.md itself (not a copy), with the app
- * and backend addresses filled in: the tests run exactly what operators copy.
+ * The README's nginx snippet, read from README.md itself (not a copy), with the app and backend addresses
+ * filled in and its `upstream` pools (issue 19: kept-alive connections) split out for the http block: the
+ * tests run exactly what operators copy.
  */
-export function nginxSite(appUrl: string, upstreamUrl: string): string {
+export function nginxSite(appUrl: string, upstreamUrl: string): NginxSite {
   const snippet = readmeSnippet(README_AUTH_CHECK_HEADING, 'nginx');
-  for (const placeholder of [README_BACKEND, README_SIGNIN]) {
-    if (!snippet.includes(placeholder)) throw new Error(`README nginx snippet no longer names ${placeholder}: update test/support/nginx.ts`);
+  // The pools name servers as host:port; the tests put the real loopback addresses there.
+  const hosts: Array<[string, string]> = [
+    [new URL(README_BACKEND).host, new URL(upstreamUrl).host],
+    [new URL(README_SIGNIN).host, new URL(appUrl).host],
+  ];
+  for (const [placeholder] of hosts) {
+    if (!new RegExp(`^\\s*server\\s+${placeholder.replace(/[.]/g, '\\.')};`, 'm').test(snippet)) {
+      throw new Error(`README nginx snippet no longer has an upstream server ${placeholder}: update test/support/nginx.ts`);
+    }
   }
-  return snippet.replaceAll(README_BACKEND, upstreamUrl).replaceAll(README_SIGNIN, appUrl);
+  let filled = snippet;
+  for (const [placeholder, real] of hosts) filled = filled.replace(new RegExp(`(^\\s*server\\s+)${placeholder.replace(/[.]/g, '\\.')};`, 'gm'), `$1${real};`);
+  const upstreams = [...filled.matchAll(/^upstream\s+\w+\s*\{[^}]*\}\n?/gm)].map((m) => m[0]);
+  const server = upstreams.reduce((rest, block) => rest.replace(block, ''), filled);
+  return { http: upstreams.join('\n'), server };
 }
 
 export async function startNginx(appUrl: string, upstreamUrl: string): Promise<Nginx> {
@@ -40,6 +58,7 @@ export async function startNginx(appUrl: string, upstreamUrl: string): Promise<N
   // Workers may run as an unprivileged user when the tests run as root: let them use the temp dirs.
   chmodSync(dir, 0o777);
   const port = await closedPort();
+  const site = nginxSite(appUrl, upstreamUrl);
   const conf = `
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -52,9 +71,10 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+  ${site.http}
   server {
     listen 127.0.0.1:${port};
-    ${nginxSite(appUrl, upstreamUrl)}
+    ${site.server}
   }
 }
 `;
