@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS, UpstreamError } from '../errors.js';
+import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';

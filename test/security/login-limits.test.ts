@@ -21,7 +21,7 @@ let connection: RedisConnection;
 let redis: Awaited<ReturnType<typeof redisClient>>;
 
 beforeAll(async () => {
-  connection = createRedisConnection(SHARED_REDIS_URL, SHARED_REDIS_URL, quiet);
+  connection = createRedisConnection({ mode: 'standalone', url: SHARED_REDIS_URL }, SHARED_REDIS_URL, quiet);
   await connection.whenReady();
   redis = await redisClient(SHARED_REDIS_URL);
 });

@@ -39,6 +39,7 @@ function appWith(views: Views, nodeEnv: string) {
 describe('error handler', () => {
   const real = createViews({ cache: false });
   const failing: Views = {
+    assets: real.assets,
     render(name, data) {
       // The page views fail; anything else would be a different test.
       if (name === 'error' || name === 'forbidden') throw new TypeError(`Cannot read properties of undefined (reading 'map') at /work/src/${name}.ts:1:1`);
