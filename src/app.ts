@@ -9,16 +9,17 @@ import { createAuthRouter } from './auth/routes.js';
 import { createAdminConsentRouter } from './auth/admin-consent.js';
 import type { SessionBackend } from './session/backend.js';
 import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
-import { sessionLayer } from './session/read-only-session.js';
+import { sessionLayer } from './perf/read-only-session.js';
 import { createSessionReader } from './session/session-reader.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, notFound } from './error-pages/error-handler.js';
 import { createHealthRouter } from './http/health.js';
-import { compose, onlyUnder } from './http/compose.js';
-import { requestContext } from './http/request-context.js';
+import { createReadiness } from './auth/readiness.js';
+import { compose, onlyUnder } from './perf/compose.js';
+import { requestContext } from './perf/request-context.js';
 import { canonicalRequestTarget } from './http/request-target.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, type Views } from './http/views.js';
-import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './http/error-reference.js';
+import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './error-pages/error-reference.js';
 import { compressPages } from './http/compress.js';
 import type { SignInError } from './errors.js';
 import type { Branding } from './http/branding.js';
@@ -98,7 +99,7 @@ export function createApp(deps: AppDeps): App {
   const compress = compressPages(compression);
   // Static assets before the session: they never touch the session store. Fingerprinted, cached immutably.
   app.use('/assets', compress, views.assets.router());
-  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ oidc, backend, isShuttingDown })));
+  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ readiness: createReadiness({ oidc, backend }), isShuttingDown })));
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
   const { version } = deps;

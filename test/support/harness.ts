@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
-import { createAppServer } from '../../src/http/app-server.js';
+import { createAppServer } from '../../src/perf/app-server.js';
 import { parseConfig, type Config, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createOidcClient, type OidcClient } from '../../src/auth/oidc-client.js';

@@ -1,9 +1,9 @@
 import session, { type SessionData } from 'express-session';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
-import type { SessionBackend } from './backend.js';
-import { matchesPrefix } from '../http/compose.js';
-import { firstCookie, type SessionReader } from './session-reader.js';
+import type { SessionBackend } from '../session/backend.js';
+import { matchesPrefix } from './compose.js';
+import { firstCookie, type SessionReader } from '../session/session-reader.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
