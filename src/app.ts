@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   // Every page and API answer is Cache-Control: no-store, so nothing ever revalidates it: an ETag would
-  // be a SHA-1 of each body for nothing (measured on the gated path, README "Benchmark"). Static assets keep
+  // be a SHA-1 of each body for nothing (measured on the gated path, docs/performance.md "Benchmark"). Static assets keep
   // their own ETags (express.static sets them itself).
   app.set('etag', false);
   // A hop count, never `true`: only that many proxies may speak for the client's address and scheme.
@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): App {
 
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  // What every request gets, as one router layer (src/http/compose.ts says why).
+  // What every request gets, as one router layer (src/perf/compose.ts says why).
   app.use(
     compose(
       requestContext(logger, metrics.recordRequest),

@@ -5,7 +5,7 @@ import type { ReadinessReport } from '../http/health.js';
 import type { SessionBackend } from '../session/backend.js';
 
 /**
- * The /readyz body (README "Health probes"). `status` is `ready` (200), `degraded` (200: serving, but a
+ * The /readyz body (docs/production.md "Health probes"). `status` is `ready` (200), `degraded` (200: serving, but a
  * set-up problem stops new sign-ins, e.g. a refused client secret; signed-in users keep working, so the
  * replica stays in the load balancer) or `not ready` (503: discovery not loaded, the store unreachable, or
  * shutting down). `problems` explains each set-up problem in the doctor's words, with the fix.

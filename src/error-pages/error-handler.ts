@@ -60,7 +60,7 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
       res.destroy();
       return;
     }
-    // A browser's failed callback moves to a reloadable error page URL (src/http/error-reference.ts).
+    // A browser's failed callback moves to a reloadable error page URL (src/error-pages/error-reference.ts).
     if (options.moveToErrorPage?.(appError, req, res) === true) return;
     res.status(appError.status);
     res.setHeader('Cache-Control', 'no-store');

@@ -46,7 +46,7 @@ export interface HarnessOptions {
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  // The server production runs (src/http/app-server.ts): listening first, to learn the port BASE_URL needs.
+  // The server production runs (src/perf/app-server.ts): listening first, to learn the port BASE_URL needs.
   const { server, serve } = createAppServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://${options.appHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
