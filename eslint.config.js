@@ -17,12 +17,14 @@ const LAYERS = [
   { name: 'auth', paths: ['src/auth'] },
   { name: 'observability', paths: ['src/observability'] },
   { name: 'doctor', paths: ['src/doctor'] },
+  // The doctor CLI: the checks and the version, never the server (it runs where the server may not start).
+  { name: 'doctor CLI', paths: ['src/doctor.ts'] },
   { name: 'error-pages', paths: ['src/error-pages'] },
   { name: 'gateway', paths: ['src/gateway'] },
   { name: 'mha', paths: ['src/mha'] },
   { name: 'app', paths: ['src/app.ts'] },
   { name: 'start', paths: ['src/start.ts'] },
-  { name: 'entry points', paths: ['src/server.ts', 'src/doctor.ts'] },
+  { name: 'server entry point', paths: ['src/server.ts'] },
 ];
 
 /**
