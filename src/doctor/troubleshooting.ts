@@ -7,8 +7,8 @@ export const TROUBLESHOOTING_END = '<!-- troubleshooting:aadsts:end -->';
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /**
- * The README's table of AADSTS codes, generated from the same table the error pages and the doctor use,
- * so the documentation cannot drift from the code (a test compares the README with this).
+ * docs/entra.md's table of AADSTS codes, generated from the same table the error pages and the doctor use,
+ * so the documentation cannot drift from the code (a test compares docs/entra.md with this).
  */
 export function troubleshootingTable(): string {
   const rows = ENTRA_ERROR_TABLE.map((e) => {
@@ -33,7 +33,7 @@ export const REGISTRATION_START = '<!-- register:start (generated from src/auth/
 export const REGISTRATION_END = '<!-- register:end -->';
 
 /**
- * The README's "what to register" table, from the table the server and the doctor use. `BASE_URL` stands
+ * docs/entra.md's "what to register" table, from the table the server and the doctor use. `BASE_URL` stands
  * for the origin as configured (https://mha.example.com), so a value never doubles its scheme.
  */
 export function registrationTable(): string {
