@@ -9,16 +9,17 @@ import { createAuthRouter } from './auth/routes.js';
 import { createAdminConsentRouter } from './auth/admin-consent.js';
 import type { SessionBackend } from './session/backend.js';
 import { enforceSessionLifetime, sessionMiddleware } from './session/session-middleware.js';
-import { sessionLayer } from './session/read-only-session.js';
+import { sessionLayer } from './perf/read-only-session.js';
 import { createSessionReader } from './session/session-reader.js';
-import { errorHandler, notFound } from './http/error-handler.js';
+import { errorHandler, notFound } from './error-pages/error-handler.js';
 import { createHealthRouter } from './http/health.js';
-import { compose, onlyUnder } from './http/compose.js';
-import { requestContext } from './http/request-context.js';
+import { createReadiness } from './auth/readiness.js';
+import { compose, onlyUnder } from './perf/compose.js';
+import { requestContext } from './perf/request-context.js';
 import { canonicalRequestTarget } from './http/request-target.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, type Views } from './http/views.js';
-import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './http/error-reference.js';
+import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './error-pages/error-reference.js';
 import { compressPages } from './http/compress.js';
 import type { SignInError } from './errors.js';
 import type { Branding } from './http/branding.js';
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps): App {
   const app = express();
   app.disable('x-powered-by');
   // Every page and API answer is Cache-Control: no-store, so nothing ever revalidates it: an ETag would
-  // be a SHA-1 of each body for nothing (measured on the gated path, README "Benchmark"). Static assets keep
+  // be a SHA-1 of each body for nothing (measured on the gated path, docs/performance.md "Benchmark"). Static assets keep
   // their own ETags (express.static sets them itself).
   app.set('etag', false);
   // A hop count, never `true`: only that many proxies may speak for the client's address and scheme.
@@ -82,7 +83,7 @@ export function createApp(deps: AppDeps): App {
 
   const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
   const isShuttingDown = deps.isShuttingDown ?? (() => false);
-  // What every request gets, as one router layer (src/http/compose.ts says why).
+  // What every request gets, as one router layer (src/perf/compose.ts says why).
   app.use(
     compose(
       requestContext(logger, metrics.recordRequest),
@@ -98,7 +99,7 @@ export function createApp(deps: AppDeps): App {
   const compress = compressPages(compression);
   // Static assets before the session: they never touch the session store. Fingerprinted, cached immutably.
   app.use('/assets', compress, views.assets.router());
-  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ oidc, backend, isShuttingDown })));
+  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ readiness: createReadiness({ oidc, backend }), isShuttingDown })));
   if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
 
   const { version } = deps;

@@ -6,7 +6,7 @@
 import dotenv from 'dotenv';
 import { runDoctor } from './doctor/checks.js';
 import { formatReport } from './doctor/report.js';
-import { VERSION } from './start.js';
+import { VERSION } from './version.js';
 
 const USAGE = `Usage: node dist/doctor.js [--json] [--timeout SECONDS]
   --json             print the report as JSON (for scripts and monitoring)

@@ -27,7 +27,7 @@ export const REDACT_PATHS = [
 
 /**
  * JSON lines to stdout. Asynchronous by default: a synchronous write is a system call per line, and the
- * access line makes that one per request (README "Benchmark"). Lines written while a write is in flight are
+ * access line makes that one per request (docs/performance.md "Benchmark"). Lines written while a write is in flight are
  * batched into the next one; pino flushes what is left synchronously when the process exits.
  */
 export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { createAppServer } from './http/app-server.js';
+import { VERSION } from './version.js';
+import { createAppServer } from './perf/app-server.js';
 import type { Config, HttpLimits } from './config.js';
 import { redactedConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -47,10 +47,6 @@ export interface StartOptions {
   /** Overrides of the server limits (tests shorten timeouts). */
   readonly http?: Partial<HttpLimits>;
 }
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 interface Stores {
   readonly backend: SessionBackend;

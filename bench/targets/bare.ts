@@ -1,7 +1,7 @@
 /**
  * Target (a): the ceiling. A bare Express 5 app, one route, no middleware at all.
  *
- * With `--app-server` (target a'), the same app on the product's HTTP server (src/http/app-server.ts), whose
+ * With `--app-server` (target a'), the same app on the product's HTTP server (src/perf/app-server.ts), whose
  * requests are born with Express's prototypes: what Express itself costs once it no longer changes the
  * prototype of every request and response. It shows how much of the product's figure is that server.
  */
@@ -16,9 +16,9 @@ app.get('/api/me', (_req, res) => {
 });
 const ready = () => emit('ready');
 if (process.argv.includes('--app-server')) {
-  const file = new URL('../../dist/http/app-server.js', import.meta.url);
+  const file = new URL('../../dist/perf/app-server.js', import.meta.url);
   if (!existsSync(fileURLToPath(file))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');
-  const { createAppServer } = (await import(file.href)) as typeof import('../../src/http/app-server.js');
+  const { createAppServer } = (await import(file.href)) as typeof import('../../src/perf/app-server.js');
   const { server, serve } = createAppServer();
   serve(app);
   server.listen(portArg(), '127.0.0.1', ready);

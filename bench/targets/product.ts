@@ -13,7 +13,7 @@ import { emit, handle, portArg } from './ipc.js';
 
 // The compiled build, as `npm start` runs it: tsx's on-the-fly transform wraps every closure in a naming
 // helper, which would bill the product for work production never does. Types come from src/.
-// BENCH_DIST names another build to measure (paired A/B runs of a change: see README "Benchmark").
+// BENCH_DIST names another build to measure (paired A/B runs of a change: see docs/performance.md "Benchmark").
 const distRoot = process.env['BENCH_DIST'] ? pathToFileURL(`${process.env['BENCH_DIST'].replace(/\/$/, '')}/`) : new URL('../../dist/', import.meta.url);
 const dist = (file: string) => new URL(file, distRoot);
 if (!existsSync(fileURLToPath(dist('start.js')))) throw new Error('no dist/: run `npm run build` first (npm run bench does)');

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AccessDeniedError, UnauthenticatedError } from '../errors.js';
-import { wantsJson } from '../http/error-handler.js';
+import { wantsJson } from '../http/negotiate.js';
 import type { SessionUser } from './session-user.js';
 
 /**

@@ -13,7 +13,7 @@ export interface LoginSecrets {
  * characters: what openid-client's randomState/randomNonce/randomPKCECodeVerifier make), and the S256
  * challenge. Made with node:crypto synchronously: openid-client's helpers go through WebCrypto, whose
  * digest is a job on libuv's thread pool, and each such hop cost more CPU than the hash itself
- * (README "Benchmark"). test/unit/login-secrets.test.ts checks the challenge against openid-client's.
+ * (docs/performance.md "Benchmark"). test/unit/login-secrets.test.ts checks the challenge against openid-client's.
  */
 export function createLoginSecrets(): LoginSecrets {
   const bytes = randomBytes(96);

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { Config } from '../config.js';
 import { clientAuthFor } from './client-credential.js';
-import { createAuthorityFetch } from './authority-fetch.js';
+import { createAuthorityFetch } from '../perf/authority-fetch.js';
 import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
 import { ServiceUnavailableError, SetupError, type AppError } from '../errors.js';

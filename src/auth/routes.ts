@@ -14,7 +14,7 @@ import { parseEntraError } from './entra-errors.js';
 import type { TransactionStore } from './login-transactions.js';
 import type { OidcClient } from './oidc-client.js';
 import { entraSignInError, translateOidcError } from './oidc-errors.js';
-import { sanitizeReturnTo } from './return-to.js';
+import { sanitizeReturnTo } from '../http/return-to.js';
 import { createLoginSecrets } from './login-secrets.js';
 import { parseLoginOptions } from './login-options.js';
 import { assertIssuedInThePast, toSessionUser, userKey } from './session-user.js';

@@ -15,23 +15,7 @@ import { sessionStoreCheck } from './session-store.js';
 import { maskUrlCredentials } from '../url-credentials.js';
 import { configFix } from './config-fixes.js';
 import { entraRegistration } from '../auth/registration.js';
-
-export type CheckStatus = 'ok' | 'warning' | 'problem' | 'skipped';
-
-export interface Check {
-  /** Stable id (`discovery`, `client_credentials`...), several lines may share one (`config`). */
-  readonly id: string;
-  /** What is checked, e.g. the variable name. */
-  readonly title: string;
-  readonly status: CheckStatus;
-  readonly message: string;
-  /** What to do, in order (present for warnings and problems). */
-  readonly fix?: readonly string[];
-  readonly aadsts?: string;
-  readonly helpLink?: string;
-  /** For a problem Entra answered: the code table's title ("The tenant was not found"). */
-  readonly cause?: string;
-}
+import type { Check, CheckStatus } from './check.js';
 
 /** The exact values to paste into the app registration. */
 export interface RegisterValues {

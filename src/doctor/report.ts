@@ -1,4 +1,5 @@
-import type { Check, DoctorReport } from './checks.js';
+import type { Check } from './check.js';
+import type { DoctorReport } from './checks.js';
 import { ENTRA_REGISTRATION } from '../auth/registration.js';
 
 const LABEL: Record<Check['status'], string> = { ok: 'ok     ', warning: 'warning', problem: 'problem', skipped: 'skipped' };

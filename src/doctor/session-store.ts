@@ -7,7 +7,7 @@
 import type { Config } from '../config.js';
 import { createProbeClient } from '../redis/connection.js';
 import type { RedisTarget } from '../redis/redis-config.js';
-import type { Check } from './checks.js';
+import type { Check } from './check.js';
 
 /** Sign-in transactions use GETDEL (Redis 6.2). */
 const MIN_VERSION: readonly [number, number] = [6, 2];

@@ -9,16 +9,16 @@ import type { Logger } from '../logger.js';
 import type { SessionUser } from '../auth/session-user.js';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import { requireRole, type Gate } from '../auth/authorize.js';
-import { sanitizeReturnTo } from '../auth/return-to.js';
+import { sanitizeReturnTo } from '../http/return-to.js';
 import { UnauthenticatedError, UnjudgeableRequestError, UpstreamError } from '../errors.js';
-import { wantsJson } from '../http/error-handler.js';
-import { VALID_REQUEST_ID } from '../http/request-context.js';
+import { wantsJson } from '../http/negotiate.js';
+import { VALID_REQUEST_ID } from '../perf/request-context.js';
 import { createIdentity } from './identity.js';
 import { isIdentityHeader } from './identity-headers.js';
 import { createIdentitySigner, type RequestBinding } from './identity-token.js';
 import { createForwardFilter, type ForwardFilter } from './forwarded-headers.js';
 import { withoutCookies, type SessionReader } from '../session/session-reader.js';
-import { matchesPrefix } from '../http/compose.js';
+import { matchesPrefix } from '../perf/compose.js';
 import { canonicalTarget, type CanonicalTarget } from '../http/canonical-path.js';
 
 export interface GatewayDeps {

@@ -1,26 +1,16 @@
 import { Router } from 'express';
-import type { OidcClient } from '../auth/oidc-client.js';
-import type { CredentialStatus } from '../auth/credential-monitor.js';
-import type { SetupProblem } from '../auth/setup-problem.js';
-import type { SessionBackend } from '../session/backend.js';
 
-export interface HealthDeps {
-  readonly oidc: OidcClient;
-  readonly backend: SessionBackend;
-  /** Set when shutdown begins, so the load balancer stops sending traffic before we stop listening. */
-  readonly isShuttingDown: () => boolean;
-}
-
-/**
- * The /readyz body (README "Health probes"). `status` is `ready` (200), `degraded` (200: serving, but a
- * set-up problem stops new sign-ins, e.g. a refused client secret; signed-in users keep working, so the
- * replica stays in the load balancer) or `not ready` (503: discovery not loaded, the store unreachable, or
- * shutting down). `problems` explains each set-up problem in the doctor's words, with the fix.
- */
-export interface Readiness {
+/** What /readyz answers: the layers above fill it (src/auth/readiness.ts); this kit only serves it. */
+export interface ReadinessReport {
   readonly status: 'ready' | 'degraded' | 'not ready';
   readonly checks: Record<string, string>;
-  readonly problems?: ReadonlyArray<SetupProblem & { readonly checkedAt?: string }>;
+}
+
+export interface HealthDeps {
+  /** Asked on every /readyz: discovery, the session store, the credential (handed in, so http/ stays a leaf). */
+  readonly readiness: () => Promise<ReadinessReport>;
+  /** Set when shutdown begins, so the load balancer stops sending traffic before we stop listening. */
+  readonly isShuttingDown: () => boolean;
 }
 
 export function createHealthRouter(deps: HealthDeps): Router {
@@ -31,48 +21,10 @@ export function createHealthRouter(deps: HealthDeps): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    const problems: Array<SetupProblem & { checkedAt?: string }> = [];
-    const { oidc } = deps;
-    checks['discovery'] = oidc.ready ? 'ok' : (oidc.notReadyReason ?? 'not ready');
-    if (!oidc.ready && oidc.problem) problems.push(oidc.problem);
-    let down = !oidc.ready;
-    try {
-      await deps.backend.ping();
-      checks['sessionStore'] = 'ok';
-    } catch (err) {
-      checks['sessionStore'] = `unreachable: ${err instanceof Error ? err.message : String(err)}`;
-      down = true;
-    }
-    const credential = oidc.credential;
-    let degraded = false;
-    if (credential) {
-      checks['credential'] = credentialLine(credential);
-      if (credential.problem) problems.push({ ...credential.problem, ...(credential.checkedAt ? { checkedAt: credential.checkedAt } : {}) });
-      degraded = credential.state === 'refused';
-    }
-    if (deps.isShuttingDown()) {
-      checks['shutdown'] = 'shutting down';
-      down = true;
-    }
-    const body: Readiness = { status: down ? 'not ready' : degraded ? 'degraded' : 'ready', checks, ...(problems.length > 0 ? { problems } : {}) };
+    let body = await deps.readiness();
+    if (deps.isShuttingDown()) body = { ...body, status: 'not ready', checks: { ...body.checks, shutdown: 'shutting down' } };
     res.setHeader('Cache-Control', 'no-store');
-    res.status(down ? 503 : 200).json(body);
+    res.status(body.status === 'not ready' ? 503 : 200).json(body);
   });
   return router;
-}
-
-function credentialLine(c: CredentialStatus): string {
-  switch (c.state) {
-    case 'ok':
-      return 'ok';
-    case 'unchecked':
-      return 'not checked yet (after discovery)';
-    case 'not_checkable':
-      return `not checked: ${c.message ?? 'multi-tenant'}`;
-    case 'refused':
-      return `refused by Entra: ${c.problem?.title ?? ''}${c.problem?.aadsts ? ` (AADSTS${c.problem.aadsts})` : ''}; new sign-ins fail, signed-in users keep working`;
-    case 'unverified':
-      return `not verified: ${c.message ?? 'Entra could not be asked'}`;
-  }
 }

@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { readCookie } from '../http/cookies.js';
-import { sanitizeReturnTo } from '../auth/return-to.js';
+import { sanitizeReturnTo } from '../http/return-to.js';
 import { createTranslator, isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale, type Translator } from './i18n.js';
 
 export interface LanguageLink {

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Check, CheckStatus } from '../doctor/checks.js';
+import type { Check, CheckStatus } from '../doctor/check.js';
 
 /**
  * What the status page shows, shaped for an operator: a summary first, every value as text (never an

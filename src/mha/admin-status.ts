@@ -9,7 +9,7 @@ import { configRows, orderChecks, summarize } from './admin-status-view.js';
 import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
 import { sessionStoreCheck } from '../doctor/session-store.js';
 import type { Views } from '../http/views.js';
-import { wantsJson } from '../http/error-handler.js';
+import { wantsJson } from '../http/negotiate.js';
 
 export interface AdminStatusDeps {
   readonly config: Config;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import session from 'express-session';
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config.js';
-import type { SessionUser } from '../auth/session-user.js';
+import type { SessionUser } from './user.js';
 import type { SessionBackend } from './backend.js';
 
 declare module 'express-session' {

@@ -1,7 +1,7 @@
 import type { SessionData, Store } from 'express-session';
 import { unsign } from 'cookie-signature';
 import type { Config } from '../config.js';
-import type { SessionUser } from '../auth/session-user.js';
+import type { SessionUser } from './user.js';
 import { sessionExpiry } from './session-middleware.js';
 
 export type SessionLookup =

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
 import { freePort, waitFor } from '../support/ops.js';
 import { UNKNOWN_TENANT_ID } from '../../src/dev/dev-faults.js';
-import type { Readiness } from '../../src/http/health.js';
+import type { Readiness } from '../../src/auth/readiness.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Env } from '../../src/config.js';
-import { clientCredentialsCheck, runDoctor, type Check, type DoctorReport } from '../../src/doctor/checks.js';
+import type { Check } from '../../src/doctor/check.js';
+import { clientCredentialsCheck, runDoctor, type DoctorReport } from '../../src/doctor/checks.js';
 import { EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, startEmulator, type Emulator } from '../../src/dev/emulator.js';
 import { freePort, SHARED_REDIS_URL, uniquePrefix } from '../support/ops.js';
 

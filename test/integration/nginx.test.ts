@@ -180,7 +180,7 @@ describe('nginx terminating TLS in front of two replicas (deploy/nginx, docker-c
     expect([...a.logs, ...b.logs].some((l) => l['reqId'] === id)).toBe(true);
   });
 
-  it("does not let a client's own X-Forwarded-For change the address the app counts (README \"Behind a proxy\")", async () => {
+  it("does not let a client's own X-Forwarded-For change the address the app counts (docs/production.md \"Behind a proxy\")", async () => {
     const trusting = fetchTrusting(cert);
     const res = await trusting(`${base}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.9' } });
     expect(res.status).toBe(302);

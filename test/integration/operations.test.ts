@@ -175,7 +175,7 @@ describe('request bounds and timeouts', () => {
     expect(answer).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 
-  it('listens with the documented server timeouts: headers 20 s, whole request 30 s, keep-alive 65 s (README "Abuse limits")', async () => {
+  it('listens with the documented server timeouts: headers 20 s, whole request 30 s, keep-alive 65 s (docs/production.md "Abuse limits")', async () => {
     const { server } = (await replica()).running;
     expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout]).toEqual([20_000, 30_000, 65_000]);
   });

@@ -55,7 +55,7 @@ describe('the built server process', () => {
       expect(await res.text()).toContain('Welcome, B.Simon');
       // The production build does not carry the emulator.
       expect(child.stdout()).not.toContain('emulator');
-      // README "Production": the memory store works in production, with a warning that it is one replica only.
+      // docs/production.md: the memory store works in production, with a warning that it is one replica only.
       expect(child.stdout()).toContain('SESSION_STORE=memory: sessions live in this process only');
 
       child.process.kill('SIGTERM');

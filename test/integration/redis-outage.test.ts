@@ -78,7 +78,7 @@ describe('Redis outage', () => {
 
     const ready = await fetch(`${baseUrl}/readyz`);
     expect(ready.status).toBe(503);
-    // The body README "Health probes" shows.
+    // The body docs/production.md "Health probes" shows.
     const readiness = (await ready.json()) as { status: string; checks: Record<string, string> };
     expect(readiness.status).toBe('not ready');
     expect(readiness.checks['discovery']).toBe('ok');

@@ -5,7 +5,7 @@
  * each topology; then, under a bounded load of signed-in requests and sign-ins, a master dies:
  * - never a 500, never an anonymous answer (every 200 names the browser's own user), never "signed out" for a
  *   session written (and WAITed for on the replica) before the failover;
- * - 503 "try again" while the switch lasts (documented in README "Redis: Sentinel and Cluster");
+ * - 503 "try again" while the switch lasts (documented in docs/production.md "Redis: Sentinel and Cluster");
  * - the app follows the new master by itself, without a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -179,7 +179,7 @@ describe('sessions shared through Redis across replicas', () => {
     for (const id of ids) expect(await redis.exists(`${prefix}sess:${id}`)).toBe(0);
   });
 
-  it('keeps only the documented keys under REDIS_KEY_PREFIX, each with a TTL (README "Redis")', async () => {
+  it('keeps only the documented keys under REDIS_KEY_PREFIX, each with a TTL (docs/production.md "Redis")', async () => {
     const browser = new Browser();
     await browser.signIn(`${baseUrl}/auth/login`);
     // A sign-in left half-way (the user closed the tab at Entra): its transaction must expire by itself.

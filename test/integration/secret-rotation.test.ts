@@ -4,7 +4,7 @@ import { Browser } from '../support/browser.js';
 import { TEST_SESSION_SECRET } from '../support/harness.js';
 import { freePort, redisClient, replicaEnv, SHARED_REDIS_URL, startEmulatorFor, startReplica, uniquePrefix, type Replica } from '../support/ops.js';
 
-// Rotations as README "Entra set-up in depth" describes them, with sessions in the shared Redis: each step
+// Rotations as docs/entra.md "Entra set-up in depth" describes them, with sessions in the shared Redis: each step
 // restarts the app (a fresh replica on the same public origin) with the new configuration, as a deploy does.
 const SECRET_A = EMULATOR_CLIENT_SECRET;
 const SECRET_B = 'Nq8~second.secret-value_for-the-rotation-0123';

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.js';
 import { EMULATOR_CLIENT_SECRET, type Emulator } from '../../src/dev/emulator.js';
 import { freePort, replicaEnv, startEmulatorFor, startReplica, waitFor, type Replica } from '../support/ops.js';
-import type { Readiness } from '../../src/http/health.js';
+import type { Readiness } from '../../src/auth/readiness.js';
 
 const OTHER_GUID = '11111111-2222-4333-8444-555555555555';
 

@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalTarget } from '../../src/http/canonical-path.js';
-import { matchesPrefix } from '../../src/http/compose.js';
+import { matchesPrefix } from '../../src/perf/compose.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { rawExchange } from '../support/raw-http.js';

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RETURN_TO, sanitizeReturnTo } from '../../src/auth/return-to.js';
+import { DEFAULT_RETURN_TO, sanitizeReturnTo } from '../../src/http/return-to.js';
 import { parseConfig, redactedConfig, type Env } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { startHarness, type Harness } from '../support/harness.js';

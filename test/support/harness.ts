@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/app.js';
-import { createAppServer } from '../../src/http/app-server.js';
+import { createAppServer } from '../../src/perf/app-server.js';
 import { parseConfig, type Config, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createOidcClient, type OidcClient } from '../../src/auth/oidc-client.js';
@@ -46,7 +46,7 @@ export interface HarnessOptions {
 
 /** The app and the Entra emulator on loopback, wired together exactly as `npm run dev` does. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  // The server production runs (src/http/app-server.ts): listening first, to learn the port BASE_URL needs.
+  // The server production runs (src/perf/app-server.ts): listening first, to learn the port BASE_URL needs.
   const { server, serve } = createAppServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://${options.appHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAppServer, initialisedBy } from '../../src/http/app-server.js';
+import { createAppServer, initialisedBy } from '../../src/perf/app-server.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

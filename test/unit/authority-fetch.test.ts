@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthorityFetch } from '../../src/auth/authority-fetch.js';
+import { createAuthorityFetch } from '../../src/perf/authority-fetch.js';
 
 // A real loopback server: each test picks its behaviour by path.
 let server: Server;

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { requireGroup, requireRole } from '../../src/auth/authorize.js';
 import type { SessionUser } from '../../src/auth/session-user.js';
-import { errorHandler } from '../../src/http/error-handler.js';
+import { errorHandler } from '../../src/error-pages/error-handler.js';
 import { createViews } from '../../src/http/views.js';
 
 const GROUP = '0b3c5d7e-1111-4a2b-8c9d-000000000001';

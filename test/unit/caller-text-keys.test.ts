@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { catalogueCode, explainEntraError, fillSteps } from '../../src/auth/entra-errors.js';
 import { SignInError } from '../../src/errors.js';
-import { describeError } from '../../src/http/error-text.js';
-import { technicalDetails } from '../../src/http/error-page.js';
+import { describeError } from '../../src/error-pages/error-text.js';
+import { technicalDetails } from '../../src/error-pages/error-page.js';
 import { createTranslator, LOCALES } from '../../src/i18n/i18n.js';
 
 // Every name an object answers without holding it as its own entry.

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { compose, onlyUnder } from '../../src/http/compose.js';
+import { compose, onlyUnder } from '../../src/perf/compose.js';
 import { canonicalRequestTarget } from '../../src/http/request-target.js';
 
 const toJson: ErrorRequestHandler = (err: Error, _req, res, _next) => {

@@ -15,7 +15,7 @@ const services = compose['services'] as Record<string, Record<string, Yaml>>;
 const app = services['app1']!;
 const environment = app['environment'] as Record<string, string>;
 
-/** What README "docker compose" step 1 has the operator put in .env, with realistic values. */
+/** What docs/production.md "docker compose" step 1 has the operator put in .env, with realistic values. */
 const DOT_ENV: Env = {
   ENTRA_TENANT_ID: '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71',
   ENTRA_CLIENT_ID: '0c6b8f3e-2d4a-4e9b-8f7c-1a2b3c4d5e6f',

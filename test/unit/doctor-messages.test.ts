@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { explainMalformedTenantId } from '../../src/auth/tenant-id.js';
-import { cloudCheck, collapseRepeatedCauses, configProblemCheck, type Check } from '../../src/doctor/checks.js';
+import type { Check } from '../../src/doctor/check.js';
+import { cloudCheck, collapseRepeatedCauses, configProblemCheck } from '../../src/doctor/checks.js';
 
 const GOOD = '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71';
 const valid = {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { SessionUser } from '../../src/auth/session-user.js';
 import { clientIpFrom, prepareUpstreamHeaders, rewriteLocation } from '../../src/gateway/gateway.js';
-import { matchesPrefix } from '../../src/http/compose.js';
+import { matchesPrefix } from '../../src/perf/compose.js';
 import { clientPrincipal, identityHeaders, isIdentityHeader } from '../../src/gateway/identity-headers.js';
 import { firstCookie, withoutCookies } from '../../src/session/session-reader.js';
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError, ForbiddenError, NotFoundError, SignInError } from '../../src/errors.js';
-import { describeError } from '../../src/http/error-text.js';
+import { describeError } from '../../src/error-pages/error-text.js';
 import { CATALOGUES, createTranslator, LOCALES, negotiateLocale } from '../../src/i18n/i18n.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

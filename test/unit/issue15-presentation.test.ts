@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/i18n/i18n.js';
 import { formatTime } from '../../src/http/format-time.js';
 import { emailText, initials, richText } from '../../src/http/views.js';
-import { errorActions } from '../../src/http/error-actions.js';
+import { errorActions } from '../../src/error-pages/error-actions.js';
 import { AppError, NotFoundError, SignInError, UpstreamError } from '../../src/errors.js';
 
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { MAPPED_AADSTS_CODES } from '../../src/auth/entra-errors.js';
 import { createLogger } from '../../src/logger.js';
-import { requestContext } from '../../src/http/request-context.js';
+import { requestContext } from '../../src/perf/request-context.js';
 import { aadstsLabel, createMetrics } from '../../src/observability/metrics.js';
 
 const quiet = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));

@@ -3,7 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { requestContext } from '../../src/http/request-context.js';
+import { requestContext } from '../../src/perf/request-context.js';
 
 function appWithLogs() {
   const lines: Array<Record<string, unknown>> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETURN_TO, sanitizeReturnTo } from '../../src/auth/return-to.js';
+import { DEFAULT_RETURN_TO, sanitizeReturnTo } from '../../src/http/return-to.js';
 
 describe('sanitizeReturnTo', () => {
   it.each([

@@ -7,7 +7,7 @@ import type { Express } from 'express';
  * Why: Express's app.handle gives every request and response its prototypes with Object.setPrototypeOf
  * (app.request, app.response). Changing a live object's prototype throws away what V8 learnt about its shape,
  * so every later property read on req and res, in Express, in Node's http code and in ours, went through
- * V8's slow generic lookup: the largest single cost of a gated request (README "Benchmark": about 340 of 590 µs of
+ * V8's slow generic lookup: the largest single cost of a gated request (docs/performance.md "Benchmark": about 340 of 590 µs of
  * CPU per /api/me). Node lets a server choose the classes it instantiates; these have Express's prototypes
  * from the start, so app.handle's Object.setPrototypeOf finds the prototype already in place and changes
  * nothing. Behaviour is Express's own: the same prototypes, methods and order.

@@ -3,8 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import signature from 'cookie-signature';
 import type { Config } from '../config.js';
 import { AppError, SignInError } from '../errors.js';
-import { readCookie } from './cookies.js';
-import { redirectTo } from './redirect.js';
+import { readCookie } from '../http/cookies.js';
+import { redirectTo } from '../http/redirect.js';
 
 /**
  * A failed sign-in's page must survive a reload and a language switch. Rendered at /auth/callback it

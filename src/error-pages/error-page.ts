@@ -15,7 +15,7 @@ export interface ErrorPageOptions {
   readonly stepValues?: StepValues;
   /**
    * Moves a failure to another URL instead of rendering it here (true when it answered): a browser's failed
-   * sign-in callback goes to its reloadable error page (src/http/error-reference.ts).
+   * sign-in callback goes to its reloadable error page (src/error-pages/error-reference.ts).
    */
   readonly moveToErrorPage?: (err: AppError, req: Request, res: Response) => boolean;
 }

@@ -7,7 +7,7 @@ import type { CustomFetch } from 'openid-client';
  * node:http over keep-alive agents, returning a standard Response to openid-client and oauth4webapi.
  *
  * Why not the global fetch: undici's fetch machinery (the Fetch spec's Request, streams and abort plumbing
- * around an HTTP client of its own) was the largest share of a sign-in's CPU (README "Benchmark").
+ * around an HTTP client of its own) was the largest share of a sign-in's CPU (docs/performance.md "Benchmark").
  * Only what those libraries ask of fetch is offered: a method, string headers, a body, redirect 'manual'
  * (a 3xx is returned, never followed) and an AbortSignal (openid-client's timeout). Failures look like
  * fetch's, so the error mapping is the same either way: a network error is `TypeError('fetch failed')`

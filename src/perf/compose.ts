@@ -3,7 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 /**
  * Why these exist: every `app.use` is a router layer, and Express 5 pays for each one on every request
  * (a path match, a try/catch, the bookkeeping of `next`). On the gated path that came to more than all the
- * product's own middleware together (README "Benchmark"). These keep each middleware its own module while the
+ * product's own middleware together (docs/performance.md "Benchmark"). These keep each middleware its own module while the
  * router sees one layer.
  */
 

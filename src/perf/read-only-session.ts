@@ -1,9 +1,9 @@
 import session, { type SessionData } from 'express-session';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
-import type { SessionBackend } from './backend.js';
-import { matchesPrefix } from '../http/compose.js';
-import { firstCookie, type SessionReader } from './session-reader.js';
+import type { SessionBackend } from '../session/backend.js';
+import { matchesPrefix } from './compose.js';
+import { firstCookie, type SessionReader } from '../session/session-reader.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
@@ -11,7 +11,7 @@ import { firstCookie, type SessionReader } from './session-reader.js';
  * A signed-in request under /mha, /api, the gateway's prefixes or /auth/check only reads its session: it
  * never regenerates, saves or destroys it. For those, express-session's per-request machinery (a Session and
  * a Cookie object, res.end and writeHead wrapped, the whole session serialised and hashed twice to detect a
- * change that cannot happen) was most of what the gate cost (README "Benchmark"). This path does what that one
+ * change that cannot happen) was most of what the gate cost (docs/performance.md "Benchmark"). This path does what that one
  * does for such a request and nothing else: the same cookie, unsigned with the same secrets, one read of the
  * same store, the same expiry rule; no write and no Set-Cookie.
  *

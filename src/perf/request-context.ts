@@ -57,7 +57,7 @@ export function requestContext(logger: Logger, onFinish?: (req: Request, res: Re
   // The access line is built only from values we produce (method, path, status, timing, the validated
   // id): no header, query or body can reach it, so none of the redaction paths can ever match it. It
   // skips pino's redaction, whose wildcard paths (`*.code`, ...) otherwise cost as much as the rest of
-  // the line on every request (README "Benchmark"). Every other log call, req.log included, is still redacted.
+  // the line on every request (docs/performance.md "Benchmark"). Every other log call, req.log included, is still redacted.
   const accessLog = logger.child({}, { redact: [] });
   const finished = (req: Request, res: Response, ms: number): void => {
     accessLog.info({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');

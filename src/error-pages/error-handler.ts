@@ -1,21 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
-import { sanitizeReturnTo } from '../auth/return-to.js';
+import { sanitizeReturnTo } from '../http/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
 import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { technicalDetails, type ErrorPageOptions } from './error-page.js';
 import { describeError } from './error-text.js';
 import { errorActions } from './error-actions.js';
-import { formatTime } from './format-time.js';
+import { formatTime } from '../http/format-time.js';
 import { RecalledSignInError } from './error-reference.js';
-import type { Views } from './views.js';
-
-/** APIs (and clients asking for JSON) get JSON; browsers get a page. */
-export function wantsJson(req: Request): boolean {
-  if (req.path.startsWith('/api/')) return true;
-  return req.accepts(['html', 'json']) === 'json';
-}
+import type { Views } from '../http/views.js';
+import { wantsJson } from '../http/negotiate.js';
 
 export function notFound(_req: Request, _res: Response, next: NextFunction): void {
   next(new NotFoundError());
@@ -65,7 +60,7 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
       res.destroy();
       return;
     }
-    // A browser's failed callback moves to a reloadable error page URL (src/http/error-reference.ts).
+    // A browser's failed callback moves to a reloadable error page URL (src/error-pages/error-reference.ts).
     if (options.moveToErrorPage?.(appError, req, res) === true) return;
     res.status(appError.status);
     res.setHeader('Cache-Control', 'no-store');
