@@ -6,6 +6,8 @@ import { maskUrlCredentials } from './url-credentials.js';
 import { explainMalformedTenantId } from './auth/tenant-id.js';
 import { registrationValue } from './auth/registration.js';
 import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
+import { cookieNames } from './http/cookies.js';
+import { BUILT_IN_GATED_PREFIXES } from './http/paths.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -74,6 +76,11 @@ export interface Config {
   };
   /** Gateway mode (an existing iLOGON_MHA backend behind the session gate) and /auth/check. */
   readonly gateway: GatewayConfig;
+  /**
+   * Every path prefix behind the session gate, lower case, computed once here: the built-in pages and API
+   * (/mha, /api: src/http/paths.ts) and the gateway's UPSTREAM_PATHS. Who may open them: src/auth/access-policy.ts.
+   */
+  readonly gatedPrefixes: readonly string[];
   /** Where sessions, login transactions and rate-limit counters live. */
   readonly store: StoreConfig;
   /** A second port serving only GET /metrics (kept off the public port); undefined serves it on `port`. */
@@ -394,15 +401,15 @@ export function parseConfig(env: Env): Config {
     session: {
       secrets: secretIsEphemeral ? [randomSecret()] : secrets,
       secretIsEphemeral,
-      // __Host- binds the cookie to this exact origin (no Domain, Path=/, Secure): no subdomain can plant it.
-      cookieName: secure ? '__Host-mha.sid' : 'mha.sid',
+      // __Host- over https (src/http/cookies.ts): no subdomain can plant it.
+      cookieName: cookieNames(secure).session,
       secure,
       idleTimeoutMs,
       absoluteTimeoutMs: absoluteMinutes * 60_000,
       touchIntervalMs: Math.min(5 * 60_000, Math.floor(idleTimeoutMs / 10)),
     },
     loginTransaction: {
-      cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
+      cookieName: cookieNames(secure).loginTransaction,
       ttlMs: 10 * 60_000,
       maxPerClient: pendingPerClient,
       maxPending: pendingMax,
@@ -410,6 +417,7 @@ export function parseConfig(env: Env): Config {
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
     gateway,
+    gatedPrefixes: [...new Set([...BUILT_IN_GATED_PREFIXES, ...gateway.paths])],
     store: store!,
     metricsPort,
     rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000, ipv6PrefixBits },

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { isGuid, type Config } from '../config.js';
-import { BadRequestError } from '../errors.js';
-import { readCookie } from '../http/cookies.js';
+import { BadRequestError, ErrorCode } from '../errors.js';
+import { cookieNames, cookieOptions, readCookie } from '../http/cookies.js';
 import type { Views } from '../http/views.js';
 
 // A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
@@ -18,16 +18,16 @@ const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 export function createAdminConsentRouter(deps: { config: Config; views: Views }): Router {
   const { config, views } = deps;
   const router = Router();
-  const cookieName = config.session.secure ? '__Host-mha.consent' : 'mha.consent';
+  const cookieName = cookieNames(config.session.secure).adminConsent;
   const callbackUri = `${config.baseUrl}/auth/admin-consent/callback`;
 
   router.get('/auth/admin-consent', (req, res) => {
     const tenant = one(req, 'tenant');
     if (tenant === undefined || !(isGuid(tenant) || DOMAIN.test(tenant))) {
-      throw new BadRequestError('invalid_consent_tenant', 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.');
+      throw new BadRequestError(ErrorCode.invalidConsentTenant, 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.');
     }
     const state = randomBytes(32).toString('base64url');
-    res.cookie(cookieName, state, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: 15 * 60_000 });
+    res.cookie(cookieName, state, cookieOptions(config.session.secure, 15 * 60_000));
     const url = new URL(`${config.entra.authorityHost}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
     url.searchParams.set('client_id', config.entra.clientId);
     // `.default` asks for every permission configured on the app registration (Graph User.Read for groups).
@@ -42,10 +42,10 @@ export function createAdminConsentRouter(deps: { config: Config; views: Views })
   router.get('/auth/admin-consent/callback', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const state = one(req, 'state');
-    const expected = readCookie(req, cookieName);
-    res.clearCookie(cookieName, { path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' });
+    const expected = readCookie(req.headers.cookie, cookieName);
+    res.clearCookie(cookieName, cookieOptions(config.session.secure));
     if (!state || !expected || !equal(state, expected)) {
-      throw new BadRequestError('invalid_consent_state', 'This admin-consent answer does not belong to a consent started in this browser. Start again from the onboarding link.');
+      throw new BadRequestError(ErrorCode.invalidConsentState, 'This admin-consent answer does not belong to a consent started in this browser. Start again from the onboarding link.');
     }
     const error = one(req, 'error');
     const tenant = one(req, 'tenant');
