@@ -100,9 +100,9 @@ export function createApp(deps: AppDeps): App {
   // gzip for text answers, but never for a page that carries a secret (src/http/compress.ts says why).
   const compress = compressPages(compression);
   // Static assets before the session: they never touch the session store. Fingerprinted, cached immutably.
-  app.use('/assets', compress, views.assets.router());
-  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ oidc, backend, isShuttingDown })));
-  if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
+  app.use(PATHS.assets, compress, views.assets.router());
+  app.use(onlyUnder([PATHS.healthz, PATHS.readyz], createHealthRouter({ oidc, backend, isShuttingDown })));
+  if (config.metricsPort === undefined) app.get(PATHS.metrics, metricsHandler(metrics));
 
   const { version } = deps;
   // One reader per app: the session layer's read-only path and the gateway's websocket upgrades share its

@@ -7,7 +7,7 @@ import { explainMalformedTenantId } from './auth/tenant-id.js';
 import { registrationValue } from './auth/registration.js';
 import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
 import { cookieNames } from './http/cookies.js';
-import { BUILT_IN_GATED_PREFIXES } from './http/paths.js';
+import { BUILT_IN_GATED_PREFIXES, PATHS } from './http/paths.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -133,7 +133,7 @@ export interface GatewayConfig {
 }
 
 // This server's own routes: a prefix covering them would hand sign-in itself to the upstream.
-const RESERVED_PREFIXES = ['/auth', '/assets', '/healthz', '/readyz'];
+const RESERVED_PREFIXES = ['/auth', PATHS.assets, PATHS.healthz, PATHS.readyz];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -532,7 +532,7 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
     }
   }
 
-  const paths = ['/mha'];
+  const paths: string[] = [PATHS.mha];
   const pathsRaw = value('UPSTREAM_PATHS');
   if (pathsRaw !== undefined && upstreamRaw === undefined) {
     problems.push('UPSTREAM_PATHS: only used together with UPSTREAM_URL; set UPSTREAM_URL or remove UPSTREAM_PATHS');

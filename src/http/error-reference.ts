@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { AppError, ErrorCode, SignInError } from '../errors.js';
 import { cookieNames, cookieOptions, readCookie } from './cookies.js';
 import { redirectTo } from './redirect.js';
+import { PATHS } from './paths.js';
 
 /**
  * A failed sign-in's page must survive a reload and a language switch. Rendered at /auth/callback it
@@ -18,7 +19,7 @@ import { redirectTo } from './redirect.js';
  * one can make the page claim an error that did not happen), scoped to /auth/error, and expires. Nothing
  * is recorded or logged again when the page is reloaded: the callback already did that once.
  */
-export const ERROR_PAGE_PATH = '/auth/error';
+export const ERROR_PAGE_PATH = PATHS.signInError;
 const KEEP_MS = 10 * 60 * 1000;
 const REF = /^[A-Za-z0-9_-]{16}$/;
 // Only these details travel: what the page shows, each bounded (a cookie is at most ~4 KB).
@@ -63,7 +64,7 @@ export function shouldMoveToErrorPage(err: AppError, req: Request): boolean {
     err instanceof SignInError &&
     !(err instanceof RecalledSignInError) &&
     req.method === 'GET' &&
-    req.path === '/auth/callback' &&
+    req.path === PATHS.callback &&
     req.get('sec-fetch-dest') === 'document'
   );
 }

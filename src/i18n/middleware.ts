@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
 import { cookieNames, cookieOptions, readCookie } from '../http/cookies.js';
+import { PATHS } from '../http/paths.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { createTranslator, isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale, type Translator } from './i18n.js';
 
@@ -101,7 +102,7 @@ export function createLanguageRouter(config: Config): Router {
 
 // Switching language reloads the page it was chosen on, except sign-in steps, which must not be replayed.
 function switchReturnTo(req: Request): string {
-  if (req.method !== 'GET' || req.path.startsWith('/auth/login') || req.path.startsWith('/auth/callback') || req.path.startsWith('/lang/')) {
+  if (req.method !== 'GET' || req.path.startsWith(PATHS.login) || req.path.startsWith(PATHS.callback) || req.path.startsWith('/lang/')) {
     return '/';
   }
   return req.originalUrl;

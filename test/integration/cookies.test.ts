@@ -22,10 +22,10 @@ function recordingBrowser(headers: Record<string, string>, seen: string[]): Brow
   });
 }
 
-const ENVIRONMENTS = {
+const ENVIRONMENTS: Record<string, { env: Record<string, string>; headers: Record<string, string>; secure: boolean }> = {
   development: { env: { NODE_ENV: 'development' }, headers: {}, secure: false },
   production: { env: { NODE_ENV: 'production', BASE_URL: 'https://mha.example.test', TRUST_PROXY: '1' }, headers: { 'x-forwarded-proto': 'https' }, secure: true },
-} as const;
+};
 
 describe('issue 16 item 5: one cookie module', () => {
   for (const [envName, { env, headers, secure }] of Object.entries(ENVIRONMENTS)) {
@@ -36,14 +36,14 @@ describe('issue 16 item 5: one cookie module', () => {
       const base = h.baseUrl;
       // Entra sends the browser back to the registered (public) callback; here that is this test's app.
       const callbackVia = async (user: string) => {
-        const url = new URL(await browser.untilCallback(`${base}/auth/login`, `${env.BASE_URL ?? base}/auth/callback`, user));
+        const url = new URL(await browser.untilCallback(`${base}/auth/login`, `${env['BASE_URL'] ?? base}/auth/callback`, user));
         return browser.request(`${base}${url.pathname}${url.search}`, { headers: { 'sec-fetch-dest': 'document' } });
       };
       expect((await callbackVia('B.Simon')).status).toBe(302);
       await browser.request(`${base}/lang/ja?returnTo=/mha/`);
       await browser.request(`${base}/auth/admin-consent?tenant=contoso.com`);
       const token = csrfTokenFrom(await (await browser.request(`${base}/auth/logout`)).text());
-      expect((await browser.request(`${base}/auth/logout`, { method: 'POST', body: `_csrf=${encodeURIComponent(token)}`, headers: { origin: env.BASE_URL ?? base } })).status).toBe(303);
+      expect((await browser.request(`${base}/auth/logout`, { method: 'POST', body: `_csrf=${encodeURIComponent(token)}`, headers: { origin: env['BASE_URL'] ?? base } })).status).toBe(303);
       await browser.request(`${base}/`);
       h.emulator.faults.authorizeError = 50105;
       expect((await callbackVia('U.Unassigned')).status).toBe(303);
