@@ -11,7 +11,7 @@ import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
 import { runGates, type AccessPolicy } from '../auth/access-policy.js';
 import { sanitizeReturnTo } from '../auth/return-to.js';
 import { PATHS, signInHref } from '../http/paths.js';
-import { ErrorCode, UnauthenticatedError, UnjudgeableRequestError, UpstreamError } from '../errors.js';
+import { ErrorCode, UnauthenticatedError, UnjudgeableRequestError, UpstreamError, type UnjudgeableRequestCode } from '../errors.js';
 import { wantsJson } from '../http/error-handler.js';
 import { VALID_REQUEST_ID } from '../http/request-context.js';
 import { createIdentity } from './identity.js';
@@ -135,13 +135,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Errors are handled per call; this keeps a stray one (after a client hung up) from being unhandled.
   proxy.on('error', (err) => logger.debug({ err }, 'proxy error after the response ended'));
 
+  // The session gate (a page redirects to sign-in, an API call gets 401), then the access policy.
+  const pageGates = [requirePageAuth, policy.gate];
+  const apiGates = [requireApiAuth, policy.gate];
+
   router.use(function gatewayProxy(req: Request, res: Response, next: NextFunction) {
     // The canonical path (src/http/request-target.ts): req.url is that path and its query, and is what the
     // proxy sends (toProxy), so the backend receives exactly what was judged here.
     if (!matchesPrefix(req.canonicalPath, gw.paths)) return next();
     if (namesProtectedHeader(req.headers.connection)) return next(new UnjudgeableRequestError('connection_names_protected_header'));
-    const sessionGate = wantsJson(req) ? requireApiAuth : requirePageAuth;
-    runGates([sessionGate, policy.gate], req, res, next, () => {
+    runGates(wantsJson(req) ? apiGates : pageGates, req, res, next, () => {
       forward(req, res, next).catch(next);
     });
   });
@@ -174,7 +177,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (!target.ok || !matchesPrefix(target.path, gw.paths)) {
       // Someone else may serve other upgrades on this server; otherwise nothing here speaks websocket.
       if (server.listenerCount('upgrade') > 1) return;
-      return target.ok ? rejectUpgrade(socket, 404, 'not_found') : rejectUpgrade(socket, 400, 'ambiguous_path');
+      return target.ok ? rejectUpgrade(socket, 404, ErrorCode.notFound) : rejectUpgrade(socket, 400, 'ambiguous_path' satisfies UnjudgeableRequestCode);
     }
     const { path } = target;
     req.url = `${path}${target.search}`;
@@ -182,7 +185,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // header the backend must see: either would let the backend parse something other than what was judged.
     if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0' || namesProtectedHeader(req.headers.connection)) {
       log.warn({ event: 'gateway.websocket', path, outcome: 'refused_framing' }, 'websocket refused: framing headers');
-      return rejectUpgrade(socket, 400, 'connection_names_protected_header');
+      return rejectUpgrade(socket, 400, 'connection_names_protected_header' satisfies UnjudgeableRequestCode);
     }
     // Cross-site websocket hijacking: SameSite=Lax still sends our cookie from a sibling subdomain, and
     // browsers always send Origin on a websocket handshake.
@@ -200,11 +203,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (found.state !== 'valid') {
       log.info({ event: 'gateway.websocket', path, outcome: 'unauthenticated' }, 'websocket refused: no session');
-      return rejectUpgrade(socket, 401, 'unauthenticated');
+      return rejectUpgrade(socket, 401, ErrorCode.unauthenticated);
     }
     if (!policy.allows(found.user, path)) {
       log.info({ event: 'gateway.websocket', path, outcome: 'missing_role' }, 'websocket refused: missing app role');
-      return rejectUpgrade(socket, 403, 'missing_role');
+      return rejectUpgrade(socket, 403, ErrorCode.missingRole);
     }
     const removed = prepareUpstreamHeaders(req.headers, {
       identity: await identityFor(found.user, { method: req.method, path }),
