@@ -22,12 +22,15 @@ import { createViews, type Views } from './http/views.js';
 import { createErrorPageRouter, moveToErrorPage, shouldMoveToErrorPage } from './error-pages/error-reference.js';
 import { compressPages } from './http/compress.js';
 import type { SignInError } from './errors.js';
+import type { SignInObserver } from './auth/signin-outcome.js';
 import type { Branding } from './http/branding.js';
 import { createMhaRouter } from './mha/routes.js';
 import { createAdminStatusRouter } from './mha/admin-status.js';
 import { createLanguageRouter, localeMiddleware } from './i18n/middleware.js';
 import { takeSignedOut } from './http/signed-out-notice.js';
-import { createSignInFailureLog, type SignInFailureLog } from './auth/signin-failures.js';
+import { createSignInFailureLog, failureRecorder, type SignInFailureLog } from './auth/signin-failures.js';
+import { createAccessPolicy } from './auth/access-policy.js';
+import { BUILT_IN_GATED_PREFIXES, PATHS } from './http/paths.js';
 import { createGateway } from './gateway/gateway.js';
 import { boundRequestSize, closeConnectionsWhenShuttingDown } from './http/limits.js';
 import { createMemoryRateCounter, rateLimit, type RateCounter } from './http/rate-limit.js';
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps): App {
   const clock = deps.clock ?? Date.now;
   const views = deps.views ?? createViews({ cache: config.nodeEnv === 'production' });
 
-  // Failed sign-ins: recorded by the error handler, shown on /mha/admin/status.
+  // Failed sign-ins: recorded as the auth router reports them (onSignIn below), shown on /mha/admin/status.
   const failures = deps.signInFailures ?? createSignInFailureLog();
 
   const app = express();
@@ -98,9 +101,9 @@ export function createApp(deps: AppDeps): App {
   // gzip for text answers, but never for a page that carries a secret (src/http/compress.ts says why).
   const compress = compressPages(compression);
   // Static assets before the session: they never touch the session store. Fingerprinted, cached immutably.
-  app.use('/assets', compress, views.assets.router());
-  app.use(onlyUnder(['/healthz', '/readyz'], createHealthRouter({ readiness: createReadiness({ oidc, backend }), isShuttingDown })));
-  if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(metrics));
+  app.use(PATHS.assets, compress, views.assets.router());
+  app.use(onlyUnder([PATHS.healthz, PATHS.readyz], createHealthRouter({ readiness: createReadiness({ oidc, backend }), isShuttingDown })));
+  if (config.metricsPort === undefined) app.get(PATHS.metrics, metricsHandler(metrics));
 
   const { version } = deps;
   // One reader per app: the session layer's read-only path and the gateway's websocket upgrades share its
@@ -126,14 +129,16 @@ export function createApp(deps: AppDeps): App {
 
   // The gated paths first: they are most of the traffic, and their paths meet none of the routes below.
   // /auth/check; with UPSTREAM_URL the gated paths go to the backend and the built-in pages never see them.
-  const gateway = createGateway({ config, logger, reader, clock });
-  app.use(onlyUnder(['/auth/check', '/auth/identity-jwks.json', ...config.gateway.paths], gateway.router));
+  // Who may open which gated path: one policy for the built-in pages, the proxy, its websockets and /auth/check.
+  const policy = createAccessPolicy(config.authorization);
+  const gateway = createGateway({ config, logger, reader, policy, clock });
+  app.use(onlyUnder([PATHS.check, PATHS.identityJwks, ...config.gateway.paths], gateway.router));
   // After the gateway: a backend's answers pass as they are (their secrets are not ours to compress).
   app.use(compress);
-  app.use(onlyUnder(['/mha', '/api'], createMhaRouter(views, config.authorization)));
-  app.use(onlyUnder(['/mha/admin/status'], createAdminStatusRouter({ config, views, failures, version })));
+  app.use(onlyUnder(BUILT_IN_GATED_PREFIXES, createMhaRouter(views, config.authorization, policy)));
+  app.use(onlyUnder([PATHS.adminStatus], createAdminStatusRouter({ config, views, failures, version })));
 
-  app.get('/', (req, res) => {
+  app.get(PATHS.home, (req, res) => {
     // Back from Entra's sign-out (and not signed in again since): confirm it, once.
     if (takeSignedOut(req, res, config) && !res.locals['user']) {
       res.send(views.render('signed-out', { ...res.locals, title: res.locals.t('signedOut.title') }));
@@ -143,17 +148,22 @@ export function createApp(deps: AppDeps): App {
   });
   app.use(createLanguageRouter(config));
   app.use(
-    ['/auth/login', '/auth/callback'],
+    [PATHS.login, PATHS.callback],
     rateLimit({ ...config.rateLimit, name: 'auth', counter: deps.rateCounter ?? createMemoryRateCounter(clock), onLimited: metrics.rateLimited }),
   );
-  app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock }));
+  // Each sign-in's outcome, once: counted (signins_total) and, when it failed, logged and kept for the status page.
+  const recordFailure = failureRecorder(failures);
+  const onSignIn: SignInObserver = (outcome) => {
+    metrics.signIn(outcome);
+    recordFailure(outcome);
+  };
+  app.use(createAuthRouter({ config, oidc, transactions: deps.transactions, backend, views, clock, onSignIn }));
   app.use(createAdminConsentRouter({ config, views }));
   app.use(createErrorPageRouter(config));
 
   app.use(notFound);
   app.use(
     errorHandler(views, {
-      failures,
       // Admins see Entra's technical detail on error pages; anonymous visitors only with SHOW_ERROR_DETAILS=true.
       moveToErrorPage: (err, req, res) => {
         if (!shouldMoveToErrorPage(err, req)) return false;

@@ -6,6 +6,8 @@ import { maskUrlCredentials } from './url-credentials.js';
 import { explainMalformedTenantId } from './auth/tenant-id.js';
 import { registrationValue } from './auth/registration.js';
 import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
+import { cookieNames } from './http/cookies.js';
+import { BUILT_IN_GATED_PREFIXES, PATHS } from './http/paths.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -74,6 +76,11 @@ export interface Config {
   };
   /** Gateway mode (an existing iLOGON_MHA backend behind the session gate) and /auth/check. */
   readonly gateway: GatewayConfig;
+  /**
+   * Every path prefix behind the session gate, lower case, computed once here: the built-in pages and API
+   * (/mha, /api: src/http/paths.ts) and the gateway's UPSTREAM_PATHS. Who may open them: src/auth/access-policy.ts.
+   */
+  readonly gatedPrefixes: readonly string[];
   /** Where sessions, login transactions and rate-limit counters live. */
   readonly store: StoreConfig;
   /** A second port serving only GET /metrics (kept off the public port); undefined serves it on `port`. */
@@ -126,7 +133,7 @@ export interface GatewayConfig {
 }
 
 // This server's own routes: a prefix covering them would hand sign-in itself to the upstream.
-const RESERVED_PREFIXES = ['/auth', '/assets', '/healthz', '/readyz'];
+const RESERVED_PREFIXES = ['/auth', PATHS.assets, PATHS.healthz, PATHS.readyz];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -394,15 +401,15 @@ export function parseConfig(env: Env): Config {
     session: {
       secrets: secretIsEphemeral ? [randomSecret()] : secrets,
       secretIsEphemeral,
-      // __Host- binds the cookie to this exact origin (no Domain, Path=/, Secure): no subdomain can plant it.
-      cookieName: secure ? '__Host-mha.sid' : 'mha.sid',
+      // __Host- over https (src/http/cookies.ts): no subdomain can plant it.
+      cookieName: cookieNames(secure).session,
       secure,
       idleTimeoutMs,
       absoluteTimeoutMs: absoluteMinutes * 60_000,
       touchIntervalMs: Math.min(5 * 60_000, Math.floor(idleTimeoutMs / 10)),
     },
     loginTransaction: {
-      cookieName: secure ? '__Host-mha.auth' : 'mha.auth',
+      cookieName: cookieNames(secure).loginTransaction,
       ttlMs: 10 * 60_000,
       maxPerClient: pendingPerClient,
       maxPending: pendingMax,
@@ -410,6 +417,7 @@ export function parseConfig(env: Env): Config {
     authorization: { adminRole, requiredRole },
     errorPages: { showDetails: showDetailsRaw === 'true' },
     gateway,
+    gatedPrefixes: [...new Set([...BUILT_IN_GATED_PREFIXES, ...gateway.paths])],
     store: store!,
     metricsPort,
     rateLimit: { max: rateLimitMax, windowMs: rateLimitWindow * 1000, ipv6PrefixBits },
@@ -524,7 +532,7 @@ function parseGatewayConfig(value: ValueOf, baseUrl: string, problems: string[])
     }
   }
 
-  const paths = ['/mha'];
+  const paths: string[] = [PATHS.mha];
   const pathsRaw = value('UPSTREAM_PATHS');
   if (pathsRaw !== undefined && upstreamRaw === undefined) {
     problems.push('UPSTREAM_PATHS: only used together with UPSTREAM_URL; set UPSTREAM_URL or remove UPSTREAM_PATHS');

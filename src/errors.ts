@@ -1,4 +1,55 @@
 /**
+ * Every error code the product reports, one constant each, so a code found in a log line, a JSON body or a
+ * metric greps to the place that throws it. The values are stable: logs, tests, JSON bodies and the i18n
+ * catalogues (`error.<code>`) key on them.
+ */
+export const ErrorCode = {
+  unauthenticated: 'unauthenticated',
+  notFound: 'not_found',
+  badRequest: 'bad_request',
+  payloadTooLarge: 'payload_too_large',
+  uriTooLong: 'uri_too_long',
+  headersTooLarge: 'headers_too_large',
+  internalError: 'internal_error',
+  rateLimited: 'rate_limited',
+  storeUnavailable: 'store_unavailable',
+  upstreamUnavailable: 'upstream_unavailable',
+  upstreamTimeout: 'upstream_timeout',
+  missingRole: 'missing_role',
+  missingGroup: 'missing_group',
+  csrf: 'csrf',
+  invalidSid: 'invalid_sid',
+  invalidIssuer: 'invalid_issuer',
+  invalidConsentTenant: 'invalid_consent_tenant',
+  invalidConsentState: 'invalid_consent_state',
+  repeatedLoginOption: 'repeated_login_option',
+  invalidPrompt: 'invalid_prompt',
+  invalidLoginHint: 'invalid_login_hint',
+  invalidDomainHint: 'invalid_domain_hint',
+  signinNotConfigured: 'signin_not_configured',
+  authorityUnavailable: 'authority_unavailable',
+  errorReferenceExpired: 'error_reference_expired',
+} as const;
+
+/** Why a sign-in failed: a SignInError's `reason` (its code is `signin_<reason>`). */
+export const SignInReason = {
+  /** The callback carried no state, or several. */
+  invalidState: 'invalid_state',
+  /** A state never issued, expired or already used. */
+  unknownState: 'unknown_state',
+  /** The state belongs to a sign-in started in another browser. */
+  browserMismatch: 'browser_mismatch',
+  /** Entra answered with an error (callback or token endpoint); details carry its codes. */
+  entraError: 'entra_error',
+  providerUnreachable: 'provider_unreachable',
+  providerError: 'provider_error',
+  invalidToken: 'invalid_token',
+  personalAccount: 'personal_account',
+  wrongTenant: 'wrong_tenant',
+  groupsUnavailable: 'groups_unavailable',
+} as const;
+
+/**
  * Every failure the product reports is one of these. `code` is stable (logs, tests, JSON bodies);
  * `status` is what the client gets; `cause` keeps the original library error for the logs only.
  * Only the single error handler turns them into responses.
@@ -36,7 +87,7 @@ export class BadRequestError extends AppError {
 
 export class UnauthenticatedError extends AppError {
   constructor() {
-    super('unauthenticated', 401, 'Sign-in required.');
+    super(ErrorCode.unauthenticated, 401, 'Sign-in required.');
   }
 }
 
@@ -53,8 +104,8 @@ export class ForbiddenError extends AppError {
  */
 export class AccessDeniedError extends ForbiddenError {
   readonly required: { readonly kind: 'role' | 'group'; readonly values: readonly string[] };
-  constructor(code: 'missing_role' | 'missing_group', values: readonly string[], message: string) {
-    const kind = code === 'missing_role' ? 'role' : 'group';
+  constructor(code: typeof ErrorCode.missingRole | typeof ErrorCode.missingGroup, values: readonly string[], message: string) {
+    const kind = code === ErrorCode.missingRole ? 'role' : 'group';
     super(code, message, { details: { [kind]: values.join(', ') } });
     this.required = Object.freeze({ kind, values: Object.freeze([...values]) });
   }
@@ -62,7 +113,7 @@ export class AccessDeniedError extends ForbiddenError {
 
 export class NotFoundError extends AppError {
   constructor() {
-    super('not_found', 404, 'There is no page at this address.');
+    super(ErrorCode.notFound, 404, 'There is no page at this address.');
   }
 }
 
@@ -106,15 +157,15 @@ export class SignInError extends AppError {
  * never issued or already used, a state from another browser): anyone can send such a callback with any error and
  * AADSTS code in it. They are logged and counted by reason only, never listed as a user's failed sign-in.
  */
-export const UNBOUND_CALLBACK_REASONS: ReadonlySet<string> = new Set(['invalid_state', 'unknown_state', 'browser_mismatch']);
+export const UNBOUND_CALLBACK_REASONS: ReadonlySet<string> = new Set([SignInReason.invalidState, SignInReason.unknownState, SignInReason.browserMismatch]);
 
 /**
  * Gateway mode: the upstream could not be reached (502) or did not answer in time (504). The client sees
  * a friendly page with the request id; the cause (ECONNREFUSED, host names...) goes to the log only.
  */
 export class UpstreamError extends AppError {
-  constructor(code: 'upstream_unavailable' | 'upstream_timeout', options: { cause?: unknown } = {}) {
-    const timeout = code === 'upstream_timeout';
+  constructor(code: typeof ErrorCode.upstreamUnavailable | typeof ErrorCode.upstreamTimeout, options: { cause?: unknown } = {}) {
+    const timeout = code === ErrorCode.upstreamTimeout;
     super(
       code,
       timeout ? 504 : 502,
@@ -133,7 +184,7 @@ export class UpstreamError extends AppError {
 export class StoreUnavailableError extends ServiceUnavailableError {
   readonly operation: string;
   constructor(operation: string, options: { cause?: unknown } = {}) {
-    super('store_unavailable', 'iLOGON_MHA is briefly unavailable (the session store cannot be reached). Please try again in a moment.', options);
+    super(ErrorCode.storeUnavailable, 'iLOGON_MHA is briefly unavailable (the session store cannot be reached). Please try again in a moment.', options);
     this.operation = operation;
   }
 }
@@ -142,7 +193,7 @@ export class StoreUnavailableError extends ServiceUnavailableError {
 export class TooManyRequestsError extends AppError {
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number) {
-    super('rate_limited', 429, 'Too many sign-in attempts from your network. Please wait a moment and try again.');
+    super(ErrorCode.rateLimited, 429, 'Too many sign-in attempts from your network. Please wait a moment and try again.');
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -172,4 +223,18 @@ export class UnjudgeableRequestError extends AppError {
   constructor(code: UnjudgeableRequestCode, options: { details?: Record<string, string>; status?: 400 | 403 } = {}) {
     super(code, options.status ?? 400, UNJUDGEABLE_MESSAGES[code], options.details ? { details: options.details } : {});
   }
+}
+
+/**
+ * The library reason behind an error, for the logs (never a page): openid-client wraps oauth4webapi's precise
+ * reason ("unexpected JWT "alg" header parameter") in a generic "invalid response encountered", so the innermost
+ * reason is named too. Library texts only, never token contents.
+ */
+export function describeCause(err: unknown): string | undefined {
+  const cause = err instanceof Error ? (err.cause ?? undefined) : undefined;
+  if (!(cause instanceof Error)) return undefined;
+  let inner: unknown = cause.cause;
+  for (let depth = 0; depth < 3 && inner instanceof Error && inner.cause instanceof Error; depth++) inner = inner.cause;
+  const detail = inner instanceof Error && inner.message && inner.message !== cause.message ? ` (${inner.message})` : '';
+  return `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}${detail}`;
 }

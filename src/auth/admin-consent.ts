@@ -1,9 +1,13 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { isGuid, type Config } from '../config.js';
-import { BadRequestError } from '../errors.js';
-import { readCookie } from '../http/cookies.js';
+import { BadRequestError, ErrorCode } from '../errors.js';
+import { cookieNames, cookieOptions, readCookie } from '../http/cookies.js';
 import type { Views } from '../http/views.js';
+import { PATHS } from '../http/paths.js';
+import { singleQueryValue } from '../http/query.js';
+import { constantTimeEqual } from './login-secrets.js';
+import { registrationValue } from './registration.js';
 
 // A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -18,16 +22,16 @@ const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 export function createAdminConsentRouter(deps: { config: Config; views: Views }): Router {
   const { config, views } = deps;
   const router = Router();
-  const cookieName = config.session.secure ? '__Host-mha.consent' : 'mha.consent';
-  const callbackUri = `${config.baseUrl}/auth/admin-consent/callback`;
+  const cookieName = cookieNames(config.session.secure).adminConsent;
+  const callbackUri = registrationValue(config.baseUrl, 'adminConsentRedirectUri');
 
-  router.get('/auth/admin-consent', (req, res) => {
+  router.get(PATHS.adminConsent, (req, res) => {
     const tenant = one(req, 'tenant');
     if (tenant === undefined || !(isGuid(tenant) || DOMAIN.test(tenant))) {
-      throw new BadRequestError('invalid_consent_tenant', 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.');
+      throw new BadRequestError(ErrorCode.invalidConsentTenant, 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.');
     }
     const state = randomBytes(32).toString('base64url');
-    res.cookie(cookieName, state, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: 15 * 60_000 });
+    res.cookie(cookieName, state, cookieOptions(config.session.secure, 15 * 60_000));
     const url = new URL(`${config.entra.authorityHost}/${encodeURIComponent(tenant)}/v2.0/adminconsent`);
     url.searchParams.set('client_id', config.entra.clientId);
     // `.default` asks for every permission configured on the app registration (Graph User.Read for groups).
@@ -39,13 +43,13 @@ export function createAdminConsentRouter(deps: { config: Config; views: Views })
     res.redirect(302, url.href);
   });
 
-  router.get('/auth/admin-consent/callback', (req, res) => {
+  router.get(PATHS.adminConsentCallback, (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const state = one(req, 'state');
-    const expected = readCookie(req, cookieName);
-    res.clearCookie(cookieName, { path: '/', httpOnly: true, secure: config.session.secure, sameSite: 'lax' });
-    if (!state || !expected || !equal(state, expected)) {
-      throw new BadRequestError('invalid_consent_state', 'This admin-consent answer does not belong to a consent started in this browser. Start again from the onboarding link.');
+    const expected = readCookie(req.headers.cookie, cookieName);
+    res.clearCookie(cookieName, cookieOptions(config.session.secure));
+    if (!state || !expected || !constantTimeEqual(state, expected)) {
+      throw new BadRequestError(ErrorCode.invalidConsentState, 'This admin-consent answer does not belong to a consent started in this browser. Start again from the onboarding link.');
     }
     const error = one(req, 'error');
     const tenant = one(req, 'tenant');
@@ -69,14 +73,7 @@ export function createAdminConsentRouter(deps: { config: Config; views: Views })
   return router;
 }
 
+/** One non-empty value, or undefined (src/http/query.ts). */
 function one(req: Request, name: string): string | undefined {
-  const i = req.originalUrl.indexOf('?');
-  const values = new URLSearchParams(i === -1 ? '' : req.originalUrl.slice(i + 1)).getAll(name);
-  return values.length === 1 && values[0] ? values[0] : undefined;
-}
-
-function equal(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
+  return singleQueryValue(req, name) || undefined;
 }

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, UnauthenticatedError } from '../errors.js';
+import { AccessDeniedError, ErrorCode, UnauthenticatedError } from '../errors.js';
 import { wantsJson } from '../http/negotiate.js';
+import { signInHref } from '../http/paths.js';
 import type { SessionUser } from './session-user.js';
 
 /**
@@ -19,7 +20,7 @@ export function requireRole(...roles: string[]): Gate {
     if (!user) return;
     if (user.roles.some((r) => wanted.includes(r))) return next();
     const named = wanted.map((r) => `"${r}"`).join(' or ');
-    next(new AccessDeniedError('missing_role', wanted, `You need the app role ${named} to open this page.`));
+    next(new AccessDeniedError(ErrorCode.missingRole, wanted, `You need the app role ${named} to open this page.`));
   };
 }
 
@@ -33,7 +34,7 @@ export function requireGroup(...groupIds: string[]): Gate {
     const user = signedIn(req, res, next);
     if (!user) return;
     if (user.groups.some((g) => wanted.includes(g.toLowerCase()))) return next();
-    next(new AccessDeniedError('missing_group', wanted, 'You need to be a member of a group that has access to this page.'));
+    next(new AccessDeniedError(ErrorCode.missingGroup, wanted, 'You need to be a member of a group that has access to this page.'));
   };
 }
 
@@ -42,7 +43,7 @@ function signedIn(req: Request, res: Response, next: NextFunction): SessionUser 
   const user = req.session?.user;
   if (user) return user;
   if (wantsJson(req)) next(new UnauthenticatedError());
-  else res.redirect(302, `/auth/login?returnTo=${encodeURIComponent(req.originalUrl)}`);
+  else res.redirect(302, signInHref({ returnTo: req.originalUrl }));
   return undefined;
 }
 

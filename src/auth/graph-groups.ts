@@ -1,5 +1,5 @@
 import type { IDToken } from 'openid-client';
-import { SignInError } from '../errors.js';
+import { SignInError, SignInReason } from '../errors.js';
 
 /** At most this many group ids are kept (Graph pages of 999; 5 pages is far past any sane overage). */
 const MAX_GROUPS = 5000;
@@ -46,7 +46,7 @@ export async function fetchTransitiveGroupIds(options: { graphHost: string; acce
 }
 
 function unavailable(reason: string, cause?: unknown): SignInError {
-  return new SignInError('groups_unavailable', 503, 'Your group memberships could not be read from Microsoft Graph, so access cannot be decided. Please try again in a moment.', {
+  return new SignInError(SignInReason.groupsUnavailable, 503, 'Your group memberships could not be read from Microsoft Graph, so access cannot be decided. Please try again in a moment.', {
     cause: cause ?? new Error(reason),
   });
 }

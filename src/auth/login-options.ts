@@ -1,4 +1,4 @@
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, ErrorCode } from '../errors.js';
 
 /** The `prompt` values Entra accepts; it takes exactly one. */
 export const PROMPTS = ['login', 'none', 'consent', 'select_account'] as const;
@@ -23,20 +23,20 @@ export function parseLoginOptions(get: (name: string) => string[]): LoginOptions
   const one = (name: string): string | undefined => {
     const values = get(name);
     if (values.length === 0) return undefined;
-    if (values.length > 1) throw new BadRequestError('repeated_login_option', `Give ${name} only once.`, { details: { name } });
+    if (values.length > 1) throw new BadRequestError(ErrorCode.repeatedLoginOption, `Give ${name} only once.`, { details: { name } });
     return values[0];
   };
   const prompt = one('prompt');
   if (prompt !== undefined && !(PROMPTS as readonly string[]).includes(prompt)) {
-    throw new BadRequestError('invalid_prompt', `prompt must be one of ${PROMPTS.join(', ')}.`);
+    throw new BadRequestError(ErrorCode.invalidPrompt, `prompt must be one of ${PROMPTS.join(', ')}.`);
   }
   const loginHint = one('login_hint');
   if (loginHint !== undefined && !LOGIN_HINT.test(loginHint)) {
-    throw new BadRequestError('invalid_login_hint', 'login_hint must be a user name such as b.simon@contoso.com.');
+    throw new BadRequestError(ErrorCode.invalidLoginHint, 'login_hint must be a user name such as b.simon@contoso.com.');
   }
   const domainHint = one('domain_hint');
   if (domainHint !== undefined && !DOMAIN_HINT.test(domainHint)) {
-    throw new BadRequestError('invalid_domain_hint', 'domain_hint must be a domain such as contoso.com, or organizations or consumers.');
+    throw new BadRequestError(ErrorCode.invalidDomainHint, 'domain_hint must be a domain such as contoso.com, or organizations or consumers.');
   }
   return {
     ...(prompt ? { prompt: prompt as Prompt } : {}),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface LoginSecrets {
   readonly state: string;
@@ -28,4 +28,16 @@ export function createLoginSecrets(): LoginSecrets {
 
 export function pkceChallenge(codeVerifier: string): string {
   return createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
+}
+
+/** What the login transaction keeps of a browser binding or a secret: its SHA-256, base64url. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** Compares two secrets without telling, by its timing, how much of them matched. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
 }

@@ -4,7 +4,7 @@ import { clientAuthFor } from './client-credential.js';
 import { createAuthorityFetch } from '../perf/authority-fetch.js';
 import { createTemplateIssuerGrant, type CodeGrant, type CodeGrantChecks, type CodeGrantResult } from './template-issuer-grant.js';
 import { isGuid } from '../config.js';
-import { ServiceUnavailableError, SetupError, type AppError } from '../errors.js';
+import { ErrorCode, ServiceUnavailableError, SetupError, type AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createCredentialMonitor, type CredentialCheckResult, type CredentialMonitor, type CredentialStatus } from './credential-monitor.js';
 import { explainEntraAnswer, problemLogMessage, stepValuesOf, type SetupProblem } from './setup-problem.js';
@@ -250,7 +250,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
 
   function unavailable(): AppError {
     if (problem?.permanent) {
-      return new SetupError('signin_not_configured', 'Sign-in is not set up correctly. Your administrator has been told.', {
+      return new SetupError(ErrorCode.signinNotConfigured, 'Sign-in is not set up correctly. Your administrator has been told.', {
         details: {
           ...(problem.error ? { error: problem.error } : {}),
           ...(problem.aadsts ? { aadsts: problem.aadsts } : {}),
@@ -259,7 +259,7 @@ export function createOidcClient(config: Config, logger: Logger, options: OidcCl
         },
       });
     }
-    return new ServiceUnavailableError('authority_unavailable', 'Sign-in is starting up: Microsoft Entra ID cannot be reached yet.');
+    return new ServiceUnavailableError(ErrorCode.authorityUnavailable, 'Sign-in is starting up: Microsoft Entra ID cannot be reached yet.');
   }
 
   return {

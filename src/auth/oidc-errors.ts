@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { SignInError } from '../errors.js';
+import { SignInError, SignInReason } from '../errors.js';
 import { createTranslator } from '../i18n/i18n.js';
 import { catalogueCode, parseEntraError, type EntraError } from './entra-errors.js';
 
@@ -20,7 +20,7 @@ export function entraSignInError(entra: EntraError, status: number, cause?: unkn
     (entra.aadsts ? english.lookup(`aadsts.${catalogueCode(entra.aadsts)}.title`) : undefined) ??
     english.lookup(`oauth.${entra.error}.title`) ??
     english.t('error.signin_entra_error');
-  return new SignInError('entra_error', status, message, {
+  return new SignInError(SignInReason.entraError, status, message, {
     ...(cause === undefined ? {} : { cause }),
     details: {
       error: entra.error,
@@ -49,15 +49,15 @@ export function translateOidcError(err: unknown): SignInError {
   }
   const code = errorCode(err);
   if (code && NETWORK_FAULTS.has(code)) {
-    return new SignInError('provider_unreachable', 504, 'Microsoft Entra ID did not answer in time. Please try again.', { cause: err });
+    return new SignInError(SignInReason.providerUnreachable, 504, 'Microsoft Entra ID did not answer in time. Please try again.', { cause: err });
   }
   if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
-    return new SignInError('provider_unreachable', 502, 'Microsoft Entra ID could not be reached. Please try again.', { cause: err });
+    return new SignInError(SignInReason.providerUnreachable, 502, 'Microsoft Entra ID could not be reached. Please try again.', { cause: err });
   }
   if (code && PROVIDER_FAULTS.has(code)) {
-    return new SignInError('provider_error', 502, 'Microsoft Entra ID sent an answer that could not be read. Please try again.', { cause: err });
+    return new SignInError(SignInReason.providerError, 502, 'Microsoft Entra ID sent an answer that could not be read. Please try again.', { cause: err });
   }
-  return new SignInError('invalid_token', 401, 'The sign-in response from Microsoft Entra ID could not be verified. Please try again.', {
+  return new SignInError(SignInReason.invalidToken, 401, 'The sign-in response from Microsoft Entra ID could not be verified. Please try again.', {
     cause: err,
   });
 }

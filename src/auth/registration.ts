@@ -3,6 +3,8 @@
  * redirect URIs from here, the doctor prints them filled in (`npm run doctor`), and the README's set-up steps
  * are generated from them (`npm run docs`, checked by a test), so the three never disagree.
  */
+import { PATHS } from '../http/paths.js';
+
 export type RegistrationKey = 'redirectUri' | 'postLogoutRedirectUri' | 'frontchannelLogoutUri' | 'adminConsentRedirectUri';
 
 export interface RegistrationEntry {
@@ -18,17 +20,17 @@ export interface RegistrationEntry {
 }
 
 export const ENTRA_REGISTRATION: readonly RegistrationEntry[] = [
-  { key: 'redirectUri', path: '/auth/callback', field: 'Web > Redirect URIs', why: 'Entra sends the signed-in user back here' },
+  { key: 'redirectUri', path: PATHS.callback, field: 'Web > Redirect URIs', why: 'Entra sends the signed-in user back here' },
   {
     key: 'postLogoutRedirectUri',
-    path: '/',
+    path: PATHS.home,
     field: 'Web > Redirect URIs',
     why: 'Entra returns here after sign-out; it must be a registered redirect URI too, or Entra stops on its own "signed out" page',
   },
-  { key: 'frontchannelLogoutUri', path: '/auth/frontchannel-logout', field: 'Front-channel logout URL', why: 'Entra loads it when the user signs out of Microsoft elsewhere' },
+  { key: 'frontchannelLogoutUri', path: PATHS.frontchannelLogout, field: 'Front-channel logout URL', why: 'Entra loads it when the user signs out of Microsoft elsewhere' },
   {
     key: 'adminConsentRedirectUri',
-    path: '/auth/admin-consent/callback',
+    path: PATHS.adminConsentCallback,
     field: 'Web > Redirect URIs',
     why: "a customer's admin returns here after granting consent",
     multiTenantOnly: true,

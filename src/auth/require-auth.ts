@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { UnauthenticatedError } from '../errors.js';
+import { signInHref } from '../http/paths.js';
 
 /**
  * Gate for pages: a visitor without a session is sent to sign-in and brought back to where they were.
@@ -15,7 +16,7 @@ export function requirePageAuth(req: Request, res: Response, next: NextFunction)
   // is alive the user is back without a click; if not, the callback falls back to an interactive sign-in.
   // Not after an idle timeout: the user was away, and a silent renewal would make the idle limit meaningless.
   const silent = res.locals['sessionExpired'] === 'absolute' && req.method === 'GET';
-  res.redirect(302, `/auth/login?${silent ? 'prompt=none&' : ''}returnTo=${encodeURIComponent(req.originalUrl)}`);
+  res.redirect(302, signInHref({ returnTo: req.originalUrl, ...(silent ? { prompt: 'none' as const } : {}) }));
 }
 
 /** Gate for APIs: 401 JSON, never a redirect a script would follow into an HTML sign-in page. */

@@ -1,6 +1,6 @@
 import type { IDToken } from 'openid-client';
 import { isGuid, PERSONAL_ACCOUNTS_TENANT } from '../config.js';
-import { SignInError } from '../errors.js';
+import { SignInError, SignInReason } from '../errors.js';
 import type { SessionUser } from '../session/user.js';
 
 // The type lives with the session that stores it (session/ sits below auth/); auth maps claims to it.
@@ -25,7 +25,7 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
  */
 export function assertIssuedInThePast(claims: IDToken, nowMs: number): void {
   if (typeof claims.iat !== 'number' || claims.iat > Math.floor(nowMs / 1000) + CLOCK_TOLERANCE_SECONDS) {
-    throw new SignInError('invalid_token', 401, 'The sign-in token is dated in the future. Check the server clock, then try again.');
+    throw new SignInError(SignInReason.invalidToken, 401, 'The sign-in token is dated in the future. Check the server clock, then try again.');
   }
 }
 
@@ -37,27 +37,27 @@ export function assertIssuedInThePast(claims: IDToken, nowMs: number): void {
 export function toSessionUser(claims: IDToken, expected: ExpectedIssuer): SessionUser {
   const tid = claims['tid'];
   if (typeof tid !== 'string' || !isGuid(tid)) {
-    throw new SignInError('invalid_token', 401, 'The sign-in token did not name a valid organization (tid).');
+    throw new SignInError(SignInReason.invalidToken, 401, 'The sign-in token did not name a valid organization (tid).');
   }
   const allowed = (expected.allowedTenants ?? (expected.tenantId ? [expected.tenantId] : [])).map((t) => t.toLowerCase());
   if (!allowed.includes(tid.toLowerCase())) {
     // Personal accounts reach a `common` app with their own fixed tenant id; they get their own words.
     if (tid.toLowerCase() === PERSONAL_ACCOUNTS_TENANT) {
-      throw new SignInError('personal_account', 403, 'Personal Microsoft accounts cannot sign in to iLOGON_MHA.', { details: { tenant: tid } });
+      throw new SignInError(SignInReason.personalAccount, 403, 'Personal Microsoft accounts cannot sign in to iLOGON_MHA.', { details: { tenant: tid } });
     }
-    throw new SignInError('wrong_tenant', 403, 'Your organization is not enabled for iLOGON_MHA.', {
+    throw new SignInError(SignInReason.wrongTenant, 403, 'Your organization is not enabled for iLOGON_MHA.', {
       details: { tenant: tid },
     });
   }
   if (claims.iss !== `${expected.authorityHost}/${tid}/v2.0`) {
-    throw new SignInError('invalid_token', 401, 'The sign-in token was not issued by the expected Entra tenant.');
+    throw new SignInError(SignInReason.invalidToken, 401, 'The sign-in token was not issued by the expected Entra tenant.');
   }
   if (claims['ver'] !== undefined && claims['ver'] !== '2.0') {
-    throw new SignInError('invalid_token', 401, 'The sign-in token is not an Entra v2.0 token.');
+    throw new SignInError(SignInReason.invalidToken, 401, 'The sign-in token is not an Entra v2.0 token.');
   }
   const oid = claims['oid'];
   if (typeof oid !== 'string' || !isGuid(oid)) {
-    throw new SignInError('invalid_token', 401, 'The sign-in token did not carry a user object id (oid).');
+    throw new SignInError(SignInReason.invalidToken, 401, 'The sign-in token did not carry a user object id (oid).');
   }
   return {
     tid: tid.toLowerCase(),

@@ -1,8 +1,11 @@
+import { describeCause, UNBOUND_CALLBACK_REASONS } from '../errors.js';
+import type { SignInOutcome } from './signin-outcome.js';
+
 /**
  * The last sign-in failures, for the admin status page ("what are users running into?"). Two kinds: in
  * memory per process (this file), or in Redis shared by every replica (redis-signin-failures.ts, chosen
  * with SESSION_STORE=redis). Bounded either way; the durable record is the `signin.failure` log event,
- * written at the same place (the error handler) so the two never disagree. Only codes, times and request,
+ * written at the same place (failureRecorder, told by the auth router's onSignIn) so the two never disagree. Only codes, times and request,
  * trace and correlation ids are kept: nothing about the user, no token.
  */
 export interface SignInFailure {
@@ -65,5 +68,30 @@ export function createSignInFailureLog(capacity = 100): SignInFailureLog {
     byCode() {
       return sortCounts(counts);
     },
+  };
+}
+
+/**
+ * The auth router's onSignIn subscriber for failures: one `signin.failure` log event for each, one entry for
+ * the admin status page. A callback refused before its login transaction and browser binding were checked
+ * (UNBOUND_CALLBACK_REASONS) is anyone's to forge, with any error and AADSTS code in it: logged, never listed.
+ */
+export function failureRecorder(failures: SignInFailureLog, now: () => Date = () => new Date()): (outcome: SignInOutcome) => void {
+  return function recordFailure(outcome) {
+    if (outcome.outcome !== 'failure') return;
+    const { error: err, requestId, log } = outcome;
+    const { aadsts, error, traceId, correlationId, tenant } = err.details;
+    log.warn({ event: 'signin.failure', reason: err.reason, aadsts, error, traceId, correlationId, tenant, status: err.status, cause: describeCause(err) }, 'sign-in failed');
+    if (UNBOUND_CALLBACK_REASONS.has(err.reason)) return;
+    failures.record({
+      at: now().toISOString(),
+      reason: err.reason,
+      status: err.status,
+      requestId,
+      ...(aadsts ? { aadsts } : {}),
+      ...(error ? { error } : {}),
+      ...(traceId ? { traceId } : {}),
+      ...(correlationId ? { correlationId } : {}),
+    });
   };
 }

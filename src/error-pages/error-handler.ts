@@ -1,14 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
-import { AccessDeniedError, AppError, NotFoundError, SignInError, TooManyRequestsError, UNBOUND_CALLBACK_REASONS } from '../errors.js';
+import { AccessDeniedError, AppError, describeCause, ErrorCode, NotFoundError, SignInError, TooManyRequestsError } from '../errors.js';
 import { entraHelpLink } from '../auth/entra-errors.js';
 import { sanitizeReturnTo } from '../http/return-to.js';
 import { createTranslator, negotiateLocale } from '../i18n/i18n.js';
-import type { SignInFailureLog } from '../auth/signin-failures.js';
 import { technicalDetails, type ErrorPageOptions } from './error-page.js';
 import { describeError } from './error-text.js';
 import { errorActions } from './error-actions.js';
 import { formatTime } from '../http/format-time.js';
 import { RecalledSignInError } from './error-reference.js';
+import { signInHref } from '../http/paths.js';
 import type { Views } from '../http/views.js';
 import { wantsJson } from '../http/negotiate.js';
 
@@ -20,7 +20,7 @@ export function notFound(_req: Request, _res: Response, next: NextFunction): voi
  * The one place errors become responses. Clients see a message only for 4xx and our own 5xx
  * (AppError); anything unexpected is logged with its stack and answered with a generic 500.
  */
-export function errorHandler(views: Views, options: ErrorPageOptions & { readonly failures?: SignInFailureLog } = {}) {
+export function errorHandler(views: Views, options: ErrorPageOptions = {}) {
   // Express recognises error middleware by its four parameters. It never throws and never calls next: Express's
   // own final handler would answer instead, with the stack and file paths on the page outside production.
   return function handleError(err: unknown, req: Request, res: Response, _next: NextFunction): void {
@@ -34,23 +34,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
   function respond(err: unknown, req: Request, res: Response): void {
     const appError = toAppError(err);
     const log = req.log ?? undefined;
-    if (appError instanceof RecalledSignInError) {
-      // The error page shown again (reload, language switch): recorded and logged once, at the callback.
-    } else if (appError instanceof SignInError) {
-      // The one place a failed sign-in is recorded: one log event, one entry for the admin status page. A callback
-      // without this browser's login transaction is anyone's to forge: logged, never listed.
-      const { aadsts, error, traceId, correlationId, tenant } = appError.details;
-      log?.warn({ event: 'signin.failure', reason: appError.reason, aadsts, error, traceId, correlationId, tenant, status: appError.status, cause: describeCause(err) }, 'sign-in failed');
-      if (!UNBOUND_CALLBACK_REASONS.has(appError.reason)) options.failures?.record({
-        at: new Date().toISOString(),
-        reason: appError.reason,
-        status: appError.status,
-        requestId: req.id,
-        ...(aadsts ? { aadsts } : {}),
-        ...(error ? { error } : {}),
-        ...(traceId ? { traceId } : {}),
-        ...(correlationId ? { correlationId } : {}),
-      });
+    if (appError instanceof SignInError) {
+      // Logged, counted and recorded once, where it happened: the auth router reports every sign-in's outcome
+      // (onSignIn: src/auth/signin-failures.ts, src/observability/metrics.ts). A recalled one was reported at its callback.
     } else if (appError.status >= 500) {
       log?.error({ err }, 'request failed');
     } else if (appError.status !== 404) {
@@ -68,8 +54,6 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
     // Entra's description and the admin steps: only for admins, or everyone with SHOW_ERROR_DETAILS=true.
     const technical = options.showDetails?.(req) === true ? technicalDetails(appError, options.stepValues ?? {}) : undefined;
     if (appError instanceof TooManyRequestsError) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
-    // Metrics read the outcome (sign-in failure reason, AADSTS code) from here when the response finishes.
-    res.locals['error'] = appError;
     if (wantsJson(req)) {
       // The codes to quote are for everyone; the technical part follows the same rule as the page.
       const { aadsts, traceId, correlationId } = appError.details;
@@ -97,8 +81,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
     }
     const aadsts = appError.details['aadsts'];
     const canRetry = req.method === 'GET' && !(appError instanceof SignInError);
-    const signInHref = typeof res.locals['signInHref'] === 'string' ? res.locals['signInHref'] : undefined;
-    const actions = signInHref ? { primary: 'sign-in' as const, secondary: [] } : errorActions(appError, { canRetry });
+    // Set by /auth/check: the way back to the page the proxy asked about.
+    const backToSignIn = typeof res.locals['signInHref'] === 'string' ? res.locals['signInHref'] : undefined;
+    const actions = backToSignIn ? { primary: 'sign-in' as const, secondary: [] } : errorActions(appError, { canRetry });
     // Entra's own timestamp when it sent one: that is what its sign-in logs are searched by.
     const at = appError.details['timestamp'] ?? new Date().toISOString();
     // A refused sign-in is about the account that just tried: the header must not name the session's
@@ -121,9 +106,9 @@ export function errorHandler(views: Views, options: ErrorPageOptions & { readonl
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
         actions,
         hrefs: {
-          'sign-in': signInHref ?? '/auth/login',
-          'sign-in-again': '/auth/login',
-          'different-account': '/auth/login?prompt=select_account',
+          'sign-in': backToSignIn ?? signInHref(),
+          'sign-in-again': signInHref(),
+          'different-account': signInHref({ prompt: 'select_account' }),
           'tell-admin': '#error-codes-title',
           home: '/',
           // "Try again" repeats the same GET (e.g. /auth/login while discovery is still loading, or a page the
@@ -177,16 +162,16 @@ function forbiddenPage(err: AccessDeniedError, req: Request): Record<string, unk
     code: err.code,
     requiredRole: err.details['role'],
     requiredGroup: err.details['group'],
-    switchAccountUrl: `/auth/login?prompt=select_account&returnTo=${encodeURIComponent(returnTo)}`,
+    switchAccountUrl: signInHref({ prompt: 'select_account', returnTo }),
   };
 }
 
 /** Library 4xx statuses that mean something more precise than "bad request" (codes keyed in the catalogues). */
 const CLIENT_FAULTS = new Map<number, readonly [code: string, message: string]>([
-  [404, ['not_found', 'There is no page at this address.']],
-  [413, ['payload_too_large', 'What you sent is too large.']],
-  [414, ['uri_too_long', 'This address is too long.']],
-  [431, ['headers_too_large', 'Your browser sent too much data with this request (usually too many or too large cookies).']],
+  [404, [ErrorCode.notFound, 'There is no page at this address.']],
+  [413, [ErrorCode.payloadTooLarge, 'What you sent is too large.']],
+  [414, [ErrorCode.uriTooLong, 'This address is too long.']],
+  [431, [ErrorCode.headersTooLarge, 'Your browser sent too much data with this request (usually too many or too large cookies).']],
 ]);
 
 function toAppError(err: unknown): AppError {
@@ -196,19 +181,8 @@ function toAppError(err: unknown): AppError {
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {
     // Too large is not "could not be understood": each size refusal has its own words (and advice).
-    const [code, message] = CLIENT_FAULTS.get(status) ?? ['bad_request', 'The request could not be understood.'];
+    const [code, message] = CLIENT_FAULTS.get(status) ?? [ErrorCode.badRequest, 'The request could not be understood.'];
     return new AppError(code, status, message, { cause: err });
   }
-  return new AppError('internal_error', 500, 'Something went wrong on our side. Please try again.', { cause: err });
-}
-
-function describeCause(err: unknown): string | undefined {
-  const cause = err instanceof Error ? (err.cause ?? undefined) : undefined;
-  if (!(cause instanceof Error)) return undefined;
-  // openid-client wraps oauth4webapi's precise reason ("unexpected JWT "alg" header parameter") in a generic
-  // "invalid response encountered": name the innermost reason too (library texts, never token contents).
-  let inner: unknown = cause.cause;
-  for (let depth = 0; depth < 3 && inner instanceof Error && inner.cause instanceof Error; depth++) inner = inner.cause;
-  const detail = inner instanceof Error && inner.message && inner.message !== cause.message ? ` (${inner.message})` : '';
-  return `${(cause as { code?: string }).code ?? cause.name}: ${cause.message}${detail}`;
+  return new AppError(ErrorCode.internalError, 500, 'Something went wrong on our side. Please try again.', { cause: err });
 }

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import signature from 'cookie-signature';
 import type { Config } from '../config.js';
-import { AppError, SignInError } from '../errors.js';
-import { readCookie } from '../http/cookies.js';
+import { AppError, ErrorCode, SignInError } from '../errors.js';
+import { cookieNames, cookieOptions, readCookie } from '../http/cookies.js';
 import { redirectTo } from '../http/redirect.js';
+import { PATHS } from '../http/paths.js';
 
 /**
  * A failed sign-in's page must survive a reload and a language switch. Rendered at /auth/callback it
@@ -18,7 +19,7 @@ import { redirectTo } from '../http/redirect.js';
  * one can make the page claim an error that did not happen), scoped to /auth/error, and expires. Nothing
  * is recorded or logged again when the page is reloaded: the callback already did that once.
  */
-export const ERROR_PAGE_PATH = '/auth/error';
+export const ERROR_PAGE_PATH = PATHS.signInError;
 const KEEP_MS = 10 * 60 * 1000;
 const REF = /^[A-Za-z0-9_-]{16}$/;
 // Only these details travel: what the page shows, each bounded (a cookie is at most ~4 KB).
@@ -45,12 +46,12 @@ export class RecalledSignInError extends SignInError {
 /** The kept error is gone (expired, another browser): say so, keep the reference to quote. */
 export class ErrorReferenceExpiredError extends AppError {
   constructor(ref: string | undefined) {
-    super('error_reference_expired', 410, 'The details of this sign-in error are no longer available.', { details: ref ? { ref } : {} });
+    super(ErrorCode.errorReferenceExpired, 410, 'The details of this sign-in error are no longer available.', { details: ref ? { ref } : {} });
   }
 }
 
 export function errorCookieName(config: Config): string {
-  return config.session.secure ? '__Host-mha.signin_error' : 'mha.signin_error';
+  return cookieNames(config.session.secure).signInError;
 }
 
 /**
@@ -63,7 +64,7 @@ export function shouldMoveToErrorPage(err: AppError, req: Request): boolean {
     err instanceof SignInError &&
     !(err instanceof RecalledSignInError) &&
     req.method === 'GET' &&
-    req.path === '/auth/callback' &&
+    req.path === PATHS.callback &&
     req.get('sec-fetch-dest') === 'document'
   );
 }
@@ -79,7 +80,7 @@ export function moveToErrorPage(err: SignInError, req: Request, res: Response, c
   const kept: KeptError = { ref, reason: err.reason, status: err.status, message: err.message.slice(0, 300), requestId: String(req.id ?? ''), details };
   const value = signature.sign(Buffer.from(JSON.stringify(kept)).toString('base64url'), config.session.secrets[0]!);
   // Path "/": a __Host- cookie must have it; the value is only ever read by the error page.
-  res.cookie(errorCookieName(config), value, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: KEEP_MS, encode: String });
+  res.cookie(errorCookieName(config), value, { ...cookieOptions(config.session.secure, KEEP_MS), encode: String });
   res.setHeader('Cache-Control', 'no-store');
   redirectTo(res, 303, `${ERROR_PAGE_PATH}?ref=${ref}`);
 }
@@ -91,7 +92,7 @@ export function createErrorPageRouter(config: Config): Router {
     res.setHeader('Cache-Control', 'no-store');
     const refs = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').getAll('ref');
     const ref = refs.length === 1 && REF.test(refs[0]!) ? refs[0]! : undefined;
-    const kept = ref ? readKept(readCookie(req, errorCookieName(config)), config.session.secrets) : undefined;
+    const kept = ref ? readKept(readCookie(req.headers.cookie, errorCookieName(config)), config.session.secrets) : undefined;
     if (!ref || !kept || kept.ref !== ref) throw new ErrorReferenceExpiredError(ref);
     throw new RecalledSignInError(kept);
   });

@@ -8,16 +8,18 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { SessionUser } from '../auth/session-user.js';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
-import { requireRole, type Gate } from '../auth/authorize.js';
+import { runGates, type AccessPolicy } from '../auth/access-policy.js';
 import { sanitizeReturnTo } from '../http/return-to.js';
-import { UnauthenticatedError, UnjudgeableRequestError, UpstreamError } from '../errors.js';
+import { PATHS, signInHref } from '../http/paths.js';
+import { ErrorCode, UnauthenticatedError, UnjudgeableRequestError, UpstreamError, type UnjudgeableRequestCode } from '../errors.js';
 import { wantsJson } from '../http/negotiate.js';
 import { VALID_REQUEST_ID } from '../perf/request-context.js';
 import { createIdentity } from './identity.js';
 import { isIdentityHeader } from './identity-headers.js';
 import { createIdentitySigner, type RequestBinding } from './identity-token.js';
 import { createForwardFilter, type ForwardFilter } from './forwarded-headers.js';
-import { withoutCookies, type SessionReader } from '../session/session-reader.js';
+import type { SessionReader } from '../session/session-reader.js';
+import { withoutCookies } from '../http/cookies.js';
 import { matchesPrefix } from '../perf/compose.js';
 import { canonicalTarget, type CanonicalTarget } from '../http/canonical-path.js';
 
@@ -26,6 +28,8 @@ export interface GatewayDeps {
   readonly logger: Logger;
   /** The app's session reader (one per app, shared with the session layer): websocket upgrades bypass Express. */
   readonly reader: SessionReader;
+  /** Who may open which gated path (src/auth/access-policy.ts), the same for the built-in pages. */
+  readonly policy: AccessPolicy;
   readonly clock?: () => number;
 }
 
@@ -49,7 +53,7 @@ export interface Gateway {
  * with the user's identity in headers; whatever identity headers the client sent are removed first.
  */
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, logger, reader } = deps;
+  const { config, logger, reader, policy } = deps;
   const clock = deps.clock ?? Date.now;
   const gw = config.gateway;
   const publicUrl = new URL(config.baseUrl);
@@ -62,20 +66,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // README's nginx keeps `internal` by its exact spelling (`location = /auth/check`).
   const router = Router({ strict: true, caseSensitive: true });
 
-  // The same role gates as the built-in pages (src/mha/routes.ts): MHA_REQUIRED_ROLE everywhere behind the
-  // gate, the admin role under /mha/admin, whoever serves the page.
-  const { adminRole, requiredRole } = config.authorization;
-  const requiredGate = requiredRole ? requireRole(requiredRole) : undefined;
-  const adminGate = requireRole(adminRole);
-  const isAdminPath = (path: string) => matchesPrefix(path, ['/mha/admin']);
-  const roleGatesFor = (path: string): Gate[] => [...(requiredGate ? [requiredGate] : []), ...(isAdminPath(path) ? [adminGate] : [])];
-  const rolesAllow = (user: SessionUser, path: string) =>
-    (!requiredRole || user.roles.includes(requiredRole)) && (!isAdminPath(path) || user.roles.includes(adminRole));
-
   // nginx auth_request / Traefik forwardAuth call this on every request. It costs what any page view costs:
   // one session read; no write and no Set-Cookie, except when the idle clock is due (at most once per touch
   // interval), exactly as for pages, so a user active only behind the proxy is not signed out while active.
-  router.get('/auth/check', (req, res, next) => {
+  router.get(PATHS.check, (req, res, next) => {
     // The proxy names the original request in exactly one header (AUTH_CHECK_URI_HEADER), judged on its
     // canonical path, so /mha/admin keeps needing the admin role behind the proxy too.
     const asked = originalUri(req, gw.authCheckUriHeader);
@@ -85,15 +79,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Traefik hands this 401 page to the browser as it is, and no proxy can turn a 401 into a redirect:
       // the page itself links to sign-in and back to the original path (same-origin only; JSON callers
       // get the 401 JSON without it). The status stays 401: proxies decide on it.
-      res.locals['signInHref'] = `/auth/login?returnTo=${encodeURIComponent(sanitizeReturnTo(`${asked.path}${asked.search}`))}`;
+      res.locals['signInHref'] = signInHref({ returnTo: sanitizeReturnTo(`${asked.path}${asked.search}`) });
       return next(new UnauthenticatedError());
     }
-    runGates(roleGatesFor(asked.path), req, res, next, () => {
+    // The same access policy as the built-in pages and the proxy (src/auth/access-policy.ts).
+    runGates(policy.gatesFor(asked.path), req, res, next, () => {
       // The token names the request the gate judged: the proxy's original method and this path.
       answerCheck(res, user, { method: originalMethod(req, gw.authCheckUriHeader), path: asked.path }).catch(next);
     });
   });
-  router.get('/auth/identity-jwks.json', async (_req, res, next) => {
+  router.get(PATHS.identityJwks, async (_req, res, next) => {
     const jwks = await signer?.jwks();
     if (!jwks) return next();
     res.setHeader('Cache-Control', 'public, max-age=300');
@@ -118,7 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // UPSTREAM_TIMEOUT_MS is an idle timeout: no byte from the upstream for that long, before or during the
   // response. Our own error (not the library's proxyTimeout) so a timeout is told apart from a reset.
   const armTimeout = (proxyReq: import('node:http').ClientRequest) => {
-    proxyReq.setTimeout(gw.timeoutMs, () => proxyReq.destroy(new UpstreamError('upstream_timeout')));
+    proxyReq.setTimeout(gw.timeoutMs, () => proxyReq.destroy(new UpstreamError(ErrorCode.upstreamTimeout)));
   };
   proxy.on('proxyReq', armTimeout);
   proxy.on('proxyReqWs', armTimeout);
@@ -140,13 +135,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Errors are handled per call; this keeps a stray one (after a client hung up) from being unhandled.
   proxy.on('error', (err) => logger.debug({ err }, 'proxy error after the response ended'));
 
+  // The session gate (a page redirects to sign-in, an API call gets 401), then the access policy.
+  const pageGates = [requirePageAuth, policy.gate];
+  const apiGates = [requireApiAuth, policy.gate];
+
   router.use(function gatewayProxy(req: Request, res: Response, next: NextFunction) {
     // The canonical path (src/http/request-target.ts): req.url is that path and its query, and is what the
     // proxy sends (toProxy), so the backend receives exactly what was judged here.
     if (!matchesPrefix(req.canonicalPath, gw.paths)) return next();
     if (namesProtectedHeader(req.headers.connection)) return next(new UnjudgeableRequestError('connection_names_protected_header'));
-    const sessionGate = wantsJson(req) ? requireApiAuth : requirePageAuth;
-    runGates([sessionGate, ...roleGatesFor(req.canonicalPath)], req, res, next, () => {
+    runGates(wantsJson(req) ? apiGates : pageGates, req, res, next, () => {
       forward(req, res, next).catch(next);
     });
   });
@@ -179,7 +177,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     if (!target.ok || !matchesPrefix(target.path, gw.paths)) {
       // Someone else may serve other upgrades on this server; otherwise nothing here speaks websocket.
       if (server.listenerCount('upgrade') > 1) return;
-      return target.ok ? rejectUpgrade(socket, 404, 'not_found') : rejectUpgrade(socket, 400, 'ambiguous_path');
+      return target.ok ? rejectUpgrade(socket, 404, ErrorCode.notFound) : rejectUpgrade(socket, 400, 'ambiguous_path' satisfies UnjudgeableRequestCode);
     }
     const { path } = target;
     req.url = `${path}${target.search}`;
@@ -187,7 +185,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     // header the backend must see: either would let the backend parse something other than what was judged.
     if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0' || namesProtectedHeader(req.headers.connection)) {
       log.warn({ event: 'gateway.websocket', path, outcome: 'refused_framing' }, 'websocket refused: framing headers');
-      return rejectUpgrade(socket, 400, 'connection_names_protected_header');
+      return rejectUpgrade(socket, 400, 'connection_names_protected_header' satisfies UnjudgeableRequestCode);
     }
     // Cross-site websocket hijacking: SameSite=Lax still sends our cookie from a sibling subdomain, and
     // browsers always send Origin on a websocket handshake.
@@ -205,11 +203,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     }
     if (found.state !== 'valid') {
       log.info({ event: 'gateway.websocket', path, outcome: 'unauthenticated' }, 'websocket refused: no session');
-      return rejectUpgrade(socket, 401, 'unauthenticated');
+      return rejectUpgrade(socket, 401, ErrorCode.unauthenticated);
     }
-    if (!rolesAllow(found.user, path)) {
+    if (!policy.allows(found.user, path)) {
       log.info({ event: 'gateway.websocket', path, outcome: 'missing_role' }, 'websocket refused: missing app role');
-      return rejectUpgrade(socket, 403, 'missing_role');
+      return rejectUpgrade(socket, 403, ErrorCode.missingRole);
     }
     const removed = prepareUpstreamHeaders(req.headers, {
       identity: await identityFor(found.user, { method: req.method, path }),
@@ -292,19 +290,6 @@ function originalUri(req: Request, trusted: string): Extract<CanonicalTarget, { 
 
 // Where proxies put the original URI for an auth subrequest: Traefik's forwardAuth, the nginx convention.
 const ORIGINAL_URI_HEADERS = ['x-forwarded-uri', 'x-original-uri'];
-
-/** Runs Express-style gates in order; `done` only when every one passed (each either calls next or answers). */
-function runGates(gates: readonly Gate[], req: Request, res: Response, next: NextFunction, done: () => void): void {
-  const step =
-    (i: number) =>
-    (err?: unknown): void => {
-      if (err) return next(err);
-      const gate = gates[i];
-      if (!gate) return done();
-      gate(req, res, step(i + 1));
-    };
-  step(0)();
-}
 
 export interface UpstreamHeaderOptions {
   readonly identity: Readonly<Record<string, string>>;
@@ -423,7 +408,7 @@ export function clientIpFrom(remoteAddress: string, forwardedFor: string | strin
 function toUpstreamError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
   const code = (err as { code?: unknown } | undefined)?.code;
-  return new UpstreamError(code === 'ETIMEDOUT' ? 'upstream_timeout' : 'upstream_unavailable', { cause: err });
+  return new UpstreamError(code === 'ETIMEDOUT' ? ErrorCode.upstreamTimeout : ErrorCode.upstreamUnavailable, { cause: err });
 }
 
 function rejectUpgrade(socket: Duplex, status: number, code: string): void {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { CATALOGUES, LOCALES } from '../i18n/i18n.js';
-import { AppError } from '../errors.js';
+import { AppError, ErrorCode } from '../errors.js';
 import type { HttpLimits } from '../config.js';
 
 /**
@@ -12,7 +12,7 @@ import type { HttpLimits } from '../config.js';
 export function boundRequestSize(limits: Pick<HttpLimits, 'maxUrlBytes'>) {
   return function requestSize(req: Request, _res: Response, next: NextFunction): void {
     if (Buffer.byteLength(req.originalUrl) > limits.maxUrlBytes) {
-      next(new AppError('uri_too_long', 414, 'This address is too long.'));
+      next(new AppError(ErrorCode.uriTooLong, 414, 'This address is too long.'));
       return;
     }
     next();

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Config } from '../config.js';
-import { readCookie } from './cookies.js';
+import { cookieNames, cookieOptions, readCookie } from './cookies.js';
 
 /**
  * "You have signed out" after the round trip through Entra's logout: the post-logout redirect URI is the
@@ -10,17 +10,17 @@ import { readCookie } from './cookies.js';
 const NOTICE_MS = 10 * 60 * 1000;
 
 export function signedOutCookieName(config: Config): string {
-  return config.session.secure ? '__Host-mha.signed_out' : 'mha.signed_out';
+  return cookieNames(config.session.secure).signedOut;
 }
 
 export function markSignedOut(res: Response, config: Config): void {
-  res.cookie(signedOutCookieName(config), '1', { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: NOTICE_MS });
+  res.cookie(signedOutCookieName(config), '1', cookieOptions(config.session.secure, NOTICE_MS));
 }
 
 /** True once after a sign-out; clears the flag. */
 export function takeSignedOut(req: Request, res: Response, config: Config): boolean {
   const name = signedOutCookieName(config);
-  if (readCookie(req, name) !== '1') return false;
-  res.clearCookie(name, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/' });
+  if (readCookie(req.headers.cookie, name) !== '1') return false;
+  res.clearCookie(name, cookieOptions(config.session.secure));
   return true;
 }

@@ -1,7 +1,8 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import { NotFoundError } from '../errors.js';
-import { readCookie } from '../http/cookies.js';
+import { cookieNames, cookieOptions, readCookie } from '../http/cookies.js';
+import { PATHS } from '../http/paths.js';
 import { sanitizeReturnTo } from '../http/return-to.js';
 import { createTranslator, isLocale, LOCALE_NAMES, LOCALES, negotiateLocale, type Locale, type Translator } from './i18n.js';
 
@@ -30,7 +31,7 @@ const ONE_YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** The remembered choice; `__Host-` over https so no subdomain can plant or overwrite it. */
 export function languageCookieName(config: Config): string {
-  return config.session.secure ? '__Host-mha.lang' : 'mha.lang';
+  return cookieNames(config.session.secure).language;
 }
 
 /**
@@ -42,7 +43,7 @@ export function localeMiddleware(config: Config) {
   // One translator per language, built at start-up: they hold no per-request state.
   const translators = new Map(LOCALES.map((locale) => [locale, createTranslator(locale)] as const));
   return function negotiateLanguage(req: Request, res: Response, next: NextFunction): void {
-    const translator = translators.get(negotiateLocale({ chosen: readCookie(req, cookieName), acceptLanguage: req.get('accept-language') }))!;
+    const translator = translators.get(negotiateLocale({ chosen: readCookie(req.headers.cookie, cookieName), acceptLanguage: req.get('accept-language') }))!;
     res.locals.locale = translator.locale;
     res.locals.t = translator.t;
     res.locals.lookup = translator.lookup;
@@ -91,7 +92,7 @@ export function createLanguageRouter(config: Config): Router {
   router.get('/lang/:locale', (req, res) => {
     const locale = req.params['locale'];
     if (!isLocale(locale)) throw new NotFoundError();
-    res.cookie(cookieName, locale, { httpOnly: true, secure: config.session.secure, sameSite: 'lax', path: '/', maxAge: ONE_YEAR_MS });
+    res.cookie(cookieName, locale, cookieOptions(config.session.secure, ONE_YEAR_MS));
     const raw = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : undefined;
     res.setHeader('Cache-Control', 'no-store');
     res.redirect(303, raw === undefined ? '/' : sanitizeReturnTo(raw));
@@ -101,7 +102,7 @@ export function createLanguageRouter(config: Config): Router {
 
 // Switching language reloads the page it was chosen on, except sign-in steps, which must not be replayed.
 function switchReturnTo(req: Request): string {
-  if (req.method !== 'GET' || req.path.startsWith('/auth/login') || req.path.startsWith('/auth/callback') || req.path.startsWith('/lang/')) {
+  if (req.method !== 'GET' || req.path.startsWith(PATHS.login) || req.path.startsWith(PATHS.callback) || req.path.startsWith('/lang/')) {
     return '/';
   }
   return req.originalUrl;

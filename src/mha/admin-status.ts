@@ -9,6 +9,7 @@ import { configRows, orderChecks, summarize } from './admin-status-view.js';
 import { deploymentChecks, liveChecks, registerValues, secretCheck } from '../doctor/checks.js';
 import { sessionStoreCheck } from '../doctor/session-store.js';
 import type { Views } from '../http/views.js';
+import { PATHS } from '../http/paths.js';
 import { wantsJson } from '../http/negotiate.js';
 
 export interface AdminStatusDeps {
@@ -31,7 +32,7 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
   const router = Router();
   const versions = { 'iLOGON_MHA sign-in': deps.version, node: process.versions.node, 'openid-client': packageVersion('openid-client'), express: packageVersion('express') };
 
-  router.get('/mha/admin/status', requirePageAuth, requireRole(config.authorization.adminRole), async (req, res) => {
+  router.get(PATHS.adminStatus, requirePageAuth, requireRole(config.authorization.adminRole), async (req, res) => {
     // The server's own view of the deployment: BASE_URL as parsed, the secret only by length and shape.
     const checks = [
       ...(config.entra.credential.kind === 'secret' ? [secretCheck(config.entra.clientSecret)] : []),
@@ -60,7 +61,7 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
       views.render('admin-status', {
         ...res.locals,
         title: res.locals.t('status.title'),
-        navCurrent: '/mha/admin',
+        navCurrent: PATHS.mhaAdmin,
         summary: summarize(checks),
         checks: orderChecks(checks),
         register: registerValues(config),

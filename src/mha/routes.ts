@@ -1,29 +1,28 @@
 import { Router } from 'express';
 import { requireApiAuth, requirePageAuth } from '../auth/require-auth.js';
-import { requireRole } from '../auth/authorize.js';
+import type { AccessPolicy } from '../auth/access-policy.js';
 import type { Config } from '../config.js';
+import { PATHS } from '../http/paths.js';
 import type { Views } from '../http/views.js';
 import type { MessageKey } from '../i18n/i18n.js';
 
 /**
- * The iLOGON_MHA pages and API: everything here is behind the session gate, then the optional
- * MHA_REQUIRED_ROLE gate; everything under /mha/admin also needs the admin app role.
+ * The iLOGON_MHA pages and API: everything here is behind the session gate, then the access policy
+ * (src/auth/access-policy.ts: the optional MHA_REQUIRED_ROLE everywhere, the admin app role under /mha/admin,
+ * and under every page added below it later).
  */
-export function createMhaRouter(views: Views, authorization: Config['authorization']): Router {
+export function createMhaRouter(views: Views, authorization: Config['authorization'], policy: AccessPolicy): Router {
   const router = Router();
   const { adminRole, requiredRole } = authorization;
 
-  router.use('/mha', requirePageAuth);
-  if (requiredRole) router.use('/mha', requireRole(requiredRole));
-  // A prefix gate: /mha/admin and every page added below it later (status, diagnostics) need the role.
-  router.use('/mha/admin', requireRole(adminRole));
-  router.get('/mha/admin', (req, res) => {
-    res.send(views.render('mha-admin', { ...res.locals, title: res.locals.t('admin.title'), adminRole, requiredRole, navCurrent: '/mha/admin' }));
+  router.use(PATHS.mha, requirePageAuth, policy.gate);
+  router.get(PATHS.mhaAdmin, (req, res) => {
+    res.send(views.render('mha-admin', { ...res.locals, title: res.locals.t('admin.title'), adminRole, requiredRole, navCurrent: PATHS.mhaAdmin }));
   });
-  router.get('/mha/', (req, res) => {
-    res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title'), navCurrent: '/mha/' }));
+  router.get(PATHS.mhaHome, (req, res) => {
+    res.send(views.render('mha-home', { ...res.locals, title: res.locals.t('mhaHome.title'), navCurrent: PATHS.mhaHome }));
   });
-  router.get('/mha/profile', (req, res) => {
+  router.get(PATHS.mhaProfile, (req, res) => {
     const user = req.session.user!;
     const rows: Array<[MessageKey, string]> = [
       ['profile.name', user.name ?? ''],
@@ -35,12 +34,11 @@ export function createMhaRouter(views: Views, authorization: Config['authorizati
       ['profile.roles', user.roles.join(', ')],
       ['profile.groups', user.groups.join(', ')],
     ];
-    res.send(views.render('mha-profile', { ...res.locals, title: res.locals.t('profile.title'), rows, navCurrent: '/mha/profile' }));
+    res.send(views.render('mha-profile', { ...res.locals, title: res.locals.t('profile.title'), rows, navCurrent: PATHS.mhaProfile }));
   });
 
-  router.use('/api', requireApiAuth);
-  if (requiredRole) router.use('/api', requireRole(requiredRole));
-  router.get('/api/me', (req, res) => {
+  router.use(PATHS.api, requireApiAuth, policy.gate);
+  router.get(PATHS.apiMe, (req, res) => {
     const u = req.session.user!;
     res.json({
       oid: u.oid,

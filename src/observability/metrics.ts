@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MAPPED_AADSTS_CODES } from '../auth/entra-errors.js';
-import { SignInError, type AppError } from '../errors.js';
+import type { SignInOutcome } from '../auth/signin-outcome.js';
 
 /**
  * Prometheus metrics for one app instance. A registry per instance (not prom-client's global one), so
@@ -15,6 +15,8 @@ export interface Metrics {
    */
   recordRequest(req: Request, res: Response, seconds: number): void;
   discovery(outcome: 'success' | 'failure'): void;
+  /** The auth router's onSignIn subscriber: `signins_total` by outcome, failure reason and (known) AADSTS code. */
+  signIn(outcome: SignInOutcome): void;
   jwksFetch(): void;
   storeError(operation: string): void;
   rateLimited(limit: string): void;
@@ -117,14 +119,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       const bound = seriesFor(req.method, routeOf(req, res), res.statusCode);
       bound.count.inc();
       bound.duration.observe(seconds);
-      if (req.path === '/auth/callback') {
-        const error = res.locals['error'] as AppError | undefined;
-        if (error instanceof SignInError) {
-          signIns.inc({ outcome: 'failure', reason: error.reason, aadsts: aadstsLabel(error.details['aadsts']) });
-        } else if (!error && res.statusCode === 302) {
-          signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
-        }
-      }
+    },
+    signIn(outcome) {
+      // The reason is one of ours (SignInReason), never caller text; the AADSTS code only when the table knows it.
+      if (outcome.outcome === 'success') signIns.inc({ outcome: 'success', reason: '', aadsts: '' });
+      else signIns.inc({ outcome: 'failure', reason: outcome.error.reason, aadsts: aadstsLabel(outcome.error.details['aadsts']) });
     },
     discovery: (outcome) => discovery.inc({ outcome }),
     jwksFetch: () => jwks.inc(),

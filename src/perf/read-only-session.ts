@@ -3,7 +3,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.js';
 import type { SessionBackend } from '../session/backend.js';
 import { matchesPrefix } from './compose.js';
-import { firstCookie, type SessionReader } from '../session/session-reader.js';
+import type { SessionReader } from '../session/session-reader.js';
+import { readCookie } from '../http/cookies.js';
+import { PATHS } from '../http/paths.js';
 
 /**
  * The session layer: express-session, with a read-only fast path for the gated paths.
@@ -28,12 +30,12 @@ const SessionOf = session.Session as unknown as new (req: Request, data: Session
 
 export function sessionLayer(config: Config, backend: SessionBackend, reader: SessionReader, fullSession: RequestHandler, clock: () => number): RequestHandler {
   const { touchIntervalMs, cookieName } = config.session;
-  const readOnlyPaths = ['/auth/check', '/mha', '/api', ...config.gateway.paths];
+  const readOnlyPaths = [PATHS.check, ...config.gatedPrefixes];
 
   return function sessionOrReadOnly(req: Request, res: Response, next: NextFunction): void {
     // The canonical path (src/http/request-target.ts): the one the gates after this judge.
     if (!matchesPrefix(req.canonicalPath, readOnlyPaths)) {
-      if (req.canonicalPath === '/auth/login' && firstCookie(req.headers.cookie, cookieName) === undefined) {
+      if (req.canonicalPath === PATHS.login && readCookie(req.headers.cookie, cookieName) === undefined) {
         next();
         return;
       }

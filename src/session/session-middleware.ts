@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config.js';
 import type { SessionUser } from './user.js';
 import type { SessionBackend } from './backend.js';
+import { cookieOptions } from '../http/cookies.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -34,13 +35,7 @@ export function sessionMiddleware(config: Config, backend: SessionBackend) {
     // hung) looks unset, and express-session sends a DEL for it that a resuming Redis would execute:
     // an outage would sign its users out (test/security/redis-availability.test.ts).
     unset: 'keep',
-    cookie: {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.session.secure,
-      path: '/',
-      maxAge: config.session.idleTimeoutMs,
-    },
+    cookie: cookieOptions(config.session.secure, config.session.idleTimeoutMs),
   });
 }
 

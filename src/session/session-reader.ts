@@ -2,6 +2,7 @@ import type { SessionData, Store } from 'express-session';
 import { unsign } from 'cookie-signature';
 import type { Config } from '../config.js';
 import type { SessionUser } from './user.js';
+import { readCookie } from '../http/cookies.js';
 import { sessionExpiry } from './session-middleware.js';
 
 export type SessionLookup =
@@ -33,7 +34,7 @@ export function createSessionReader(config: Config, store: Store, clock: () => n
   const verified = new Map<string, string>();
 
   function sessionIdFrom(cookieHeader: string | undefined): string | undefined {
-    const raw = firstCookie(cookieHeader, cookieName);
+    const raw = readCookie(cookieHeader, cookieName);
     if (!raw?.startsWith('s:')) return undefined;
     const known = verified.get(raw);
     if (known !== undefined) return known;
@@ -68,30 +69,3 @@ export function createSessionReader(config: Config, store: Store, clock: () => n
 }
 
 export type SessionReader = ReturnType<typeof createSessionReader>;
-
-/** The first cookie with this name, decoded as the `cookie` package (and so express-session) does. */
-export function firstCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
-}
-
-/** The Cookie header without the named cookies; undefined when nothing is left. */
-export function withoutCookies(header: string | undefined, names: readonly string[]): string | undefined {
-  if (!header) return undefined;
-  const kept = header
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p !== '' && !names.includes(p.slice(0, p.indexOf('=') === -1 ? p.length : p.indexOf('=')).trim()));
-  return kept.length > 0 ? kept.join('; ') : undefined;
-}

@@ -4,7 +4,7 @@ import type { SessionUser } from '../../src/auth/session-user.js';
 import { clientIpFrom, prepareUpstreamHeaders, rewriteLocation } from '../../src/gateway/gateway.js';
 import { matchesPrefix } from '../../src/perf/compose.js';
 import { clientPrincipal, identityHeaders, isIdentityHeader } from '../../src/gateway/identity-headers.js';
-import { firstCookie, withoutCookies } from '../../src/session/session-reader.js';
+import { readCookie as firstCookie, withoutCookies } from '../../src/http/cookies.js';
 
 const user: SessionUser = {
   tid: '4f1c9c2e-7a35-4c8e-9a59-2d3b8e5f6a71',
