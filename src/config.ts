@@ -6,6 +6,7 @@ import { maskUrlCredentials } from './url-credentials.js';
 import { explainMalformedTenantId } from './auth/tenant-id.js';
 import { registrationValue } from './auth/registration.js';
 import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
+import { parseBranding, type Branding } from './http/branding.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -84,6 +85,8 @@ export interface Config {
    */
   readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly ipv6PrefixBits: number };
   readonly http: HttpLimits;
+  /** The customer organisation on the pages (ORG_NAME, ORG_LOGO_URL, HELP_URL, PRIVACY_URL); all optional. */
+  readonly branding: Branding;
 }
 
 /** The Redis variant is parsed in src/redis/redis-config.ts (REDIS_MODE: standalone, sentinel, cluster). */
@@ -341,6 +344,7 @@ export function parseConfig(env: Env): Config {
   }
   const gateway = parseGatewayConfig(value, baseUrl, problems);
   const store = parseStore(value, problems);
+  const branding = parseBranding(value, problems);
   const metricsPortRaw = value('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? undefined : parseInteger(metricsPortRaw, 0, 'METRICS_PORT', 1, 65535, problems);
   if (metricsPort !== undefined && metricsPort === port) {
@@ -422,6 +426,7 @@ export function parseConfig(env: Env): Config {
       shutdownTimeoutMs: shutdownTimeout * 1000,
       shutdownDelayMs: shutdownDelay * 1000,
     },
+    branding,
   };
   hideSecrets(config);
   return deepFreeze(config);

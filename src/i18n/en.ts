@@ -35,6 +35,8 @@ export const en = {
   'landing.signedInAs': 'You are signed in as {name}.',
   'landing.continue': 'Continue to iLOGON_MHA',
   'landing.signInWithMicrosoft': 'Sign in with Microsoft',
+  'landing.orgLogo': '{name} logo',
+  'landing.orgLogoUnnamed': 'Organization logo',
 
   'signedOut.title': 'Signed out',
   'signedOut.heading': 'You have signed out',
