@@ -156,6 +156,17 @@ describe('issue 15 branding variables', () => {
     expect(problemsOf({ ...valid, ORG_LOGO_URL: 'https://u:p@cdn.contoso.example/logo.svg' }).join('\n')).not.toContain(':p@');
   });
 
+  it('issue 15 branding: the status page lists the variables as set', async () => {
+    const { configRows } = await import('../../src/mha/admin-status-view.js');
+    const rows = configRows(parseConfig({ ...valid, ORG_NAME: 'Contoso', HELP_URL: '/help' }));
+    expect(rows.filter((r) => ['ORG_NAME', 'ORG_LOGO_URL', 'HELP_URL', 'PRIVACY_URL'].includes(r.name))).toEqual([
+      { name: 'ORG_NAME', value: 'Contoso' },
+      { name: 'ORG_LOGO_URL', value: undefined },
+      { name: 'HELP_URL', value: '/help' },
+      { name: 'PRIVACY_URL', value: undefined },
+    ]);
+  });
+
   it('issue 15 branding: plain http only on a loopback host (development)', () => {
     expect(parseConfig({ ...valid, ORG_LOGO_URL: 'http://127.0.0.1:8081/logo.svg' }).branding.logoUrl).toBe('http://127.0.0.1:8081/logo.svg');
   });
