@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): App {
       requestContext(logger, metrics.recordRequest),
       closeConnectionsWhenShuttingDown(isShuttingDown),
       boundRequestSize(config.http),
-      securityHeaders(config),
+      securityHeaders(config, deps.branding),
       // Before anything routes or gates: from here on req.url is the one canonical path every gate judges.
       canonicalRequestTarget(),
       localeMiddleware(config),

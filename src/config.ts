@@ -8,6 +8,8 @@ import { registrationValue } from './auth/registration.js';
 import { parseRedisStore, type RedisStoreConfig } from './redis/redis-config.js';
 import { cookieNames } from './http/cookies.js';
 import { BUILT_IN_GATED_PREFIXES, PATHS } from './http/paths.js';
+import { parseBranding, type Branding } from './http/branding.js';
+import { isLoopbackHost } from './http/loopback.js';
 
 /**
  * The whole configuration surface of the product. Parsed once at start from an explicit env object
@@ -91,6 +93,8 @@ export interface Config {
    */
   readonly rateLimit: { readonly max: number; readonly windowMs: number; readonly ipv6PrefixBits: number };
   readonly http: HttpLimits;
+  /** The customer organisation on the pages (ORG_NAME, ORG_LOGO_URL, HELP_URL, PRIVACY_URL); all optional. */
+  readonly branding: Branding;
 }
 
 /** The Redis variant is parsed in src/redis/redis-config.ts (REDIS_MODE: standalone, sentinel, cluster). */
@@ -159,10 +163,7 @@ export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost } from './http/loopback.js';
 
 /**
  * Parses and validates the environment. Every problem is collected so an admin fixes them in one go;
@@ -348,6 +349,7 @@ export function parseConfig(env: Env): Config {
   }
   const gateway = parseGatewayConfig(value, baseUrl, problems);
   const store = parseStore(value, problems);
+  const branding = parseBranding(value, problems);
   const metricsPortRaw = value('METRICS_PORT');
   const metricsPort = metricsPortRaw === undefined ? undefined : parseInteger(metricsPortRaw, 0, 'METRICS_PORT', 1, 65535, problems);
   if (metricsPort !== undefined && metricsPort === port) {
@@ -430,6 +432,7 @@ export function parseConfig(env: Env): Config {
       shutdownTimeoutMs: shutdownTimeout * 1000,
       shutdownDelayMs: shutdownDelay * 1000,
     },
+    branding,
   };
   hideSecrets(config);
   return deepFreeze(config);

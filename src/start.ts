@@ -156,6 +156,7 @@ export async function start(config: Config, logger: Logger, options: StartOption
     metrics,
     version: VERSION,
     emulatorBanner: options.emulatorBanner,
+    branding: config.branding,
     isShuttingDown: () => shuttingDown,
   });
 

@@ -6,6 +6,7 @@
  * cause and the fix. Nothing here holds a secret: the steps name variables and public identifiers only.
  */
 import type { Config } from '../config.js';
+import type { Locale } from '../i18n/i18n.js';
 import { explainEntraError, fillSteps, parseEntraError, type StepValues } from './entra-errors.js';
 
 export type SetupCheck = 'discovery' | 'credential';
@@ -47,16 +48,22 @@ export type EntraAnswer = Omit<SetupProblem, 'check' | 'permanent'>;
 
 /**
  * An Entra error body (discovery, token endpoint) explained for the admin, or undefined when the body is
- * not one. `context` says what was asked ("the token endpoint refused the client credentials").
+ * not one. `context` says what was asked ("the token endpoint refused the client credentials"), in `locale`
+ * (English for the logs and `/readyz`; the admin status page asks for its page's language too).
  */
-export function explainEntraAnswer(body: Record<string, unknown>, values: StepValues, context: string): EntraAnswer | undefined {
+export function explainEntraAnswer(body: Record<string, unknown>, values: StepValues, context: string, locale: Locale = 'en'): EntraAnswer | undefined {
   const entra = parseEntraError(body);
   if (!entra) return undefined;
-  const x = explainEntraError(entra);
-  const ids = [entra.traceId && `trace ID ${entra.traceId}`, entra.correlationId && `correlation ID ${entra.correlationId}`].filter(Boolean).join(', ');
+  const x = explainEntraError(entra, locale);
+  const code = entra.aadsts ? `AADSTS${entra.aadsts}` : entra.error;
+  const cause = fillSteps([x.cause], values)[0]!;
+  const message =
+    locale === 'ja'
+      ? `${context}：${x.title}（${code}）。${cause}${idsText(entra, 'トレース ID', '相関 ID', '、', '［', '］')}`
+      : `${context}: ${x.title} (${code}). ${cause}${idsText(entra, 'trace ID', 'correlation ID', ', ', ' [', ']')}`;
   return {
     title: x.title,
-    message: `${context}: ${x.title}${entra.aadsts ? ` (AADSTS${entra.aadsts})` : ` (${entra.error})`}. ${x.cause}${ids ? ` [${ids}]` : ''}`,
+    message,
     fix: fillSteps(x.steps, values),
     error: entra.error,
     ...(entra.aadsts ? { aadsts: entra.aadsts } : {}),
@@ -64,6 +71,11 @@ export function explainEntraAnswer(body: Record<string, unknown>, values: StepVa
     ...(entra.correlationId ? { correlationId: entra.correlationId } : {}),
     helpLink: x.helpLink,
   };
+}
+
+function idsText(entra: { traceId?: string; correlationId?: string }, trace: string, correlation: string, comma: string, open: string, close: string): string {
+  const ids = [entra.traceId && `${trace} ${entra.traceId}`, entra.correlationId && `${correlation} ${entra.correlationId}`].filter(Boolean).join(comma);
+  return ids ? `${open}${ids}${close}` : '';
 }
 
 /** The problem as one log message: the title, the cause and the numbered steps. */

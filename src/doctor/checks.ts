@@ -15,7 +15,18 @@ import { sessionStoreCheck } from './session-store.js';
 import { maskUrlCredentials } from '../url-credentials.js';
 import { configFix } from './config-fixes.js';
 import { entraRegistration } from '../auth/registration.js';
-import type { Check, CheckStatus } from './check.js';
+import { worded, type Check, type CheckStatus, type CheckText } from './check.js';
+import { CATALOGUES } from '../i18n/i18n.js';
+import { say, verbatim, type Bilingual } from './messages.js';
+
+export { worded, type Check, type CheckStatus, type CheckText };
+
+/** The title a page shows for a check in `locale`: a variable name as it is, else the catalogue's title. */
+function titleIn(check: Pick<Check, 'id' | 'title'>, locale: 'ja'): string {
+  const key = `status.checkTitle.${check.id}`;
+  const catalogue: Readonly<Record<string, string>> = CATALOGUES[locale];
+  return /^[A-Z0-9_]+$/.test(check.title) || !Object.hasOwn(catalogue, key) ? check.title : catalogue[key]!;
+}
 
 /** The exact values to paste into the app registration. */
 export interface RegisterValues {
@@ -99,8 +110,10 @@ export function collapseRepeatedCauses(checks: readonly Check[]): Check[] {
       first.set(c.aadsts, c);
       return c;
     }
-    const cause = earlier.cause ? `${earlier.cause}, AADSTS${c.aadsts}` : `AADSTS${c.aadsts}`;
-    return { id: c.id, title: c.title, status: 'skipped', message: `not checked: the same cause as "${earlier.title}" above (${cause})`, aadsts: c.aadsts };
+    const causeJa = earlier.translations?.ja?.cause ?? earlier.cause;
+    const cause = { en: earlier.cause ? `${earlier.cause}, AADSTS${c.aadsts}` : `AADSTS${c.aadsts}`, ja: causeJa ? `${causeJa}、AADSTS${c.aadsts}` : `AADSTS${c.aadsts}` };
+    const title = { en: earlier.title, ja: titleIn(earlier, 'ja') };
+    return { id: c.id, title: c.title, status: 'skipped', ...worded(say('skip.sameCause', { title, cause })), aadsts: c.aadsts };
   });
 }
 
@@ -126,28 +139,14 @@ export function registerValues(config: Config): RegisterValues {
 export function secretCheck(raw: string | undefined): Check {
   const title = 'ENTRA_CLIENT_SECRET';
   const secret = raw?.trim() ?? '';
-  const fix = ['In Entra: App registrations > iLOGON_MHA > Certificates & secrets > New client secret; copy the Value column (shown once).'];
-  if (secret === '') return { id: 'secret', title, status: 'problem', message: 'not set', fix };
-  const shape = `set, ${secret.length} characters`;
-  if (isGuid(secret)) {
-    return { id: 'secret', title, status: 'problem', message: `${shape}, a GUID: this is the secret's "Secret ID", not its "Value"`, fix };
-  }
-  if (/^(["']).*\1$/.test(secret)) {
-    return {
-      id: 'secret',
-      title,
-      status: 'warning',
-      message: `${shape}, wrapped in quotes: the quotes become part of the secret`,
-      fix: ['Remove the quotes around the value: `docker run --env-file` keeps them as part of the value (write ENTRA_CLIENT_SECRET=value, no quotes).'],
-    };
-  }
-  if (/\s/.test(secret)) {
-    return { id: 'secret', title, status: 'warning', message: `${shape}, with white space inside: Entra's secret Values have none`, fix };
-  }
-  if (secret.length < SECRET_SHORT) {
-    return { id: 'secret', title, status: 'warning', message: `${shape}: shorter than Entra's secret Values (about 40); was it cut short?`, fix };
-  }
-  return { id: 'secret', title, status: 'ok', message: `${shape}, not a GUID (so not the Secret ID)` };
+  const fix = [say('secret.fix')];
+  if (secret === '') return { id: 'secret', title, status: 'problem', ...worded(say('secret.notSet'), fix) };
+  const n = secret.length;
+  if (isGuid(secret)) return { id: 'secret', title, status: 'problem', ...worded(say('secret.guid', { n }), fix) };
+  if (/^(["']).*\1$/.test(secret)) return { id: 'secret', title, status: 'warning', ...worded(say('secret.quoted', { n }), [say('secret.quotedFix')]) };
+  if (/\s/.test(secret)) return { id: 'secret', title, status: 'warning', ...worded(say('secret.space', { n }), fix) };
+  if (secret.length < SECRET_SHORT) return { id: 'secret', title, status: 'warning', ...worded(say('secret.short', { n }), fix) };
+  return { id: 'secret', title, status: 'ok', ...worded(say('secret.ok', { n })) };
 }
 
 /**
@@ -165,27 +164,24 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
       title: 'BASE_URL',
       // Only outside production: there the configuration itself refuses a missing BASE_URL.
       status: 'warning',
-      message: `not set, so ${config.baseUrl}: only this machine can reach that address`,
-      fix: ['Set BASE_URL to the public origin users type, e.g. https://mha.example.com.'],
+      ...worded(say('baseUrl.unset', { baseUrl: config.baseUrl }), [say('baseUrl.unsetFix')]),
     });
   } else if (base.protocol === 'http:' && !loopback) {
     checks.push({
       id: 'base_url',
       title: 'BASE_URL',
       status: 'warning',
-      message: `${config.baseUrl} is plain http on a host other than this machine: the session cookie is not Secure, and Entra accepts http redirect URIs only for localhost`,
-      fix: ['Serve iLOGON_MHA over https (TLS at your proxy), set BASE_URL=https://… and TRUST_PROXY.'],
+      ...worded(say('baseUrl.http', { baseUrl: config.baseUrl }), [say('baseUrl.httpFix')]),
     });
   } else if (rawBase.endsWith('/')) {
     checks.push({
       id: 'base_url',
       title: 'BASE_URL',
       status: 'warning',
-      message: `"${maskUrlCredentials(rawBase)}" ends with a slash; iLOGON_MHA drops it, so the redirect URI is ${config.redirectUri}`,
-      fix: [`Register exactly ${config.redirectUri} (a redirect URI with a double slash fails with AADSTS50011), and drop the slash from BASE_URL.`],
+      ...worded(say('baseUrl.slash', { raw: maskUrlCredentials(rawBase), redirectUri: config.redirectUri }), [say('baseUrl.slashFix', { redirectUri: config.redirectUri })]),
     });
   } else {
-    checks.push({ id: 'base_url', title: 'BASE_URL', status: 'ok', message: `public origin ${config.baseUrl}` });
+    checks.push({ id: 'base_url', title: 'BASE_URL', status: 'ok', ...worded(say('baseUrl.ok', { baseUrl: config.baseUrl })) });
   }
 
   if (base.protocol === 'http:' && !loopback && config.trustProxy > 0) {
@@ -193,20 +189,18 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
       id: 'trust_proxy',
       title: 'TRUST_PROXY',
       status: 'warning',
-      message: `${config.trustProxy} proxies trusted but BASE_URL is http: if TLS ends at the proxy, BASE_URL should be https`,
-      fix: ['Set BASE_URL to the https origin users type.'],
+      ...worded(say('trustProxy.http', { n: config.trustProxy }), [say('trustProxy.httpFix')]),
     });
   } else if (config.trustProxy > 2) {
     checks.push({
       id: 'trust_proxy',
       title: 'TRUST_PROXY',
       status: 'warning',
-      message: `${config.trustProxy} proxies: unusual; each trusted hop may set the client address and scheme`,
-      fix: ['Count only the reverse proxies you run in front of iLOGON_MHA (usually 1).'],
+      ...worded(say('trustProxy.many', { n: config.trustProxy }), [say('trustProxy.manyFix')]),
     });
   } else {
-    const what = config.trustProxy === 0 ? 'no proxy in front (requests reach the app directly)' : `${config.trustProxy} proxy hop(s) trusted for the client address and scheme`;
-    checks.push({ id: 'trust_proxy', title: 'TRUST_PROXY', status: 'ok', message: what });
+    const what = config.trustProxy === 0 ? say('trustProxy.none') : say('trustProxy.ok', { n: config.trustProxy });
+    checks.push({ id: 'trust_proxy', title: 'TRUST_PROXY', status: 'ok', ...worded(what) });
   }
 
   if (config.errorPages.showDetails && config.nodeEnv === 'production') {
@@ -214,8 +208,7 @@ export function deploymentChecks(env: Env, config: Config): Check[] {
       id: 'error_details',
       title: 'SHOW_ERROR_DETAILS',
       status: 'warning',
-      message: 'true: every visitor sees Entra\'s technical detail on error pages',
-      fix: ['Set SHOW_ERROR_DETAILS=false once set-up works; admins (MHA_ADMIN_ROLE) still see the detail.'],
+      ...worded(say('errorDetails.on'), [say('errorDetails.fix')]),
     });
   }
   return checks;
@@ -225,7 +218,7 @@ interface Fetched {
   readonly res?: Response;
   readonly body?: string;
   /** Why there is no response: a timeout or a network error, in words. */
-  readonly failure?: string;
+  readonly failure?: Bilingual;
   /** Local time when the answer arrived. */
   readonly at: number;
 }
@@ -241,20 +234,21 @@ async function fetchWithTimeout(url: string, timeoutMs: number, now: () => numbe
   }
 }
 
-function networkFailure(err: unknown, timeoutMs: number): string {
+function networkFailure(err: unknown, timeoutMs: number): Bilingual {
   const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s`;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return say('net.timeout', { s: timeoutMs / 1000 });
   const code = e?.cause?.code;
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found (DNS)';
-  if (code && /CERT|SSL|TLS/.test(code)) return `TLS error (${code}): a proxy intercepting TLS, or a wrong host`;
-  return e?.cause?.message ?? e?.message ?? String(err);
+  if (code === 'ECONNREFUSED') return say('net.refused');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return say('net.dns');
+  if (code && /CERT|SSL|TLS/.test(code)) return say('net.tls', { code });
+  return verbatim(e?.cause?.message ?? e?.message ?? String(err));
 }
 
 /** One line from an Entra error body: the code table's title, steps and help link (the server's words too). */
-function entraProblem(id: string, title: string, body: Record<string, unknown>, config: Config, context: string): Check | undefined {
-  const x = explainEntraAnswer(body, stepValuesOf(config), context);
-  if (!x) return undefined;
+function entraProblem(id: string, title: string, body: Record<string, unknown>, config: Config, context: Bilingual): Check | undefined {
+  const x = explainEntraAnswer(body, stepValuesOf(config), context.en);
+  const ja = explainEntraAnswer(body, stepValuesOf(config), context.ja, 'ja');
+  if (!x || !ja) return undefined;
   return {
     id,
     title,
@@ -264,6 +258,7 @@ function entraProblem(id: string, title: string, body: Record<string, unknown>, 
     ...(x.aadsts ? { aadsts: x.aadsts } : {}),
     ...(x.helpLink ? { helpLink: x.helpLink } : {}),
     cause: x.title,
+    translations: { ja: { message: ja.message, fix: ja.fix, cause: ja.title } },
   };
 }
 
@@ -284,7 +279,7 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
   const timeoutMs = options.timeoutMs ?? config.entra.httpTimeoutSeconds * 1000;
   const now = options.now ?? Date.now;
   const checks: Check[] = [];
-  const skip = (id: string, title: string): Check => ({ id, title, status: 'skipped', message: 'not checked: discovery failed' });
+  const skip = (id: string, title: string): Check => ({ id, title, status: 'skipped', ...worded(say('skip.discovery')) });
   const dependents = (): Check[] => [
     skip('issuer', 'Issuer'),
     skip('keys', 'Signing keys'),
@@ -302,34 +297,34 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
       id: 'discovery',
       title: 'Discovery',
       status: 'problem',
-      message: `${discoveryUrl}: ${discovery.failure}`,
-      fix: [
-        `Check that this machine can reach ${config.entra.authorityHost} (firewall, outbound proxy, DNS).`,
-        'Check ENTRA_AUTHORITY_HOST (default https://login.microsoftonline.com).',
-      ],
+      ...worded(say('net.urlFailure', { url: discoveryUrl, failure: discovery.failure! }), [
+        say('discovery.reachFix', { host: config.entra.authorityHost }),
+        say('discovery.hostFix'),
+      ]),
     });
     return [...checks, ...dependents()];
   }
   const metadata = parseJson(discovery.body);
   if (!discovery.res.ok || !metadata || typeof metadata['issuer'] !== 'string') {
-    const explained = metadata ? entraProblem('discovery', 'Discovery', metadata, config, `${discoveryUrl} answered HTTP ${discovery.res.status}`) : undefined;
+    const explained = metadata
+      ? entraProblem('discovery', 'Discovery', metadata, config, say('discovery.answered', { url: discoveryUrl, status: discovery.res.status }))
+      : undefined;
     checks.unshift(
       explained ?? {
         id: 'discovery',
         title: 'Discovery',
         status: 'problem',
-        message: `${discoveryUrl} answered HTTP ${discovery.res.status} without an OpenID discovery document`,
-        fix: ['Check ENTRA_AUTHORITY_HOST: it must be an Entra authority such as https://login.microsoftonline.com.', 'Check ENTRA_TENANT_ID.'],
+        ...worded(say('discovery.notDocument', { url: discoveryUrl, status: discovery.res.status }), [say('discovery.authorityFix'), say('discovery.tenantFix')]),
       },
     );
     return [...checks, ...dependents()];
   }
-  checks.unshift({ id: 'discovery', title: 'Discovery', status: 'ok', message: `${discoveryUrl} answered` });
+  checks.unshift({ id: 'discovery', title: 'Discovery', status: 'ok', ...worded(say('discovery.ok', { url: discoveryUrl })) });
 
   const issuer = metadata['issuer'] as string;
   try {
     const tid = tenantOfIssuer(issuer, config.entra);
-    checks.push({ id: 'issuer', title: 'Issuer', status: 'ok', message: `${issuer} (tenant ${tid})` });
+    checks.push({ id: 'issuer', title: 'Issuer', status: 'ok', ...worded(say('issuer.ok', { issuer, tid })) });
   } catch (err) {
     checks.push({
       id: 'issuer',
@@ -346,7 +341,7 @@ export async function liveChecks(config: Config, options: DoctorOptions = {}): P
   checks.push(await keysCheck(metadata, timeoutMs, now));
   if (config.entra.multiTenant) {
     // Entra issues app-only tokens from a tenant's own endpoint, never from organizations/common.
-    checks.push({ id: 'client_credentials', title: 'Client ID and secret', status: 'skipped', message: `not checked: ENTRA_TENANT_ID is ${config.entra.tenantId}; the first sign-in from an allowed tenant tests them` });
+    checks.push({ id: 'client_credentials', title: 'Client ID and secret', status: 'skipped', ...worded(say('credentials.multiTenant', { tenantId: config.entra.tenantId })) });
   } else {
     checks.push(await clientCredentialsCheck(metadata, config, clientAuthFor(config.entra.credential, config.entra.clientId), timeoutMs));
   }
@@ -382,51 +377,49 @@ export function cloudCheck(metadata: Record<string, unknown>, authorityHost: str
       id: 'cloud',
       title: 'Cloud',
       status: 'warning',
-      message: `the tenant lives in the ${cloud} cloud; ENTRA_AUTHORITY_HOST ${authorityHost} is not an Entra host this doctor knows, so it cannot tell whether that host serves the same cloud`,
-      fix: [`If ${host} is a proxy or a stand-in, make sure it forwards to login.${cloud}; otherwise use an Entra authority (ENTRA_CLOUD=public, usgov or china).`],
+      ...worded(say('cloud.unknownHost', { cloud, authorityHost }), [say('cloud.unknownHostFix', { host, cloud })]),
     };
   }
-  if (hostCloud === cloud) return { id: 'cloud', title: 'Cloud', status: 'ok', message: `the tenant lives in ${cloud}, served by ${host}` };
+  if (hostCloud === cloud) return { id: 'cloud', title: 'Cloud', status: 'ok', ...worded(say('cloud.ok', { cloud, host })) };
   return {
     id: 'cloud',
     title: 'Cloud',
     status: 'problem',
-    message: `the tenant lives in the ${cloud} cloud, but ENTRA_AUTHORITY_HOST ${authorityHost} serves the ${hostCloud} cloud`,
-    fix: [`Use the authority of that cloud (ENTRA_CLOUD=usgov or china, or ENTRA_AUTHORITY_HOST=https://login.${cloud}) and an app registration made in that cloud.`],
+    ...worded(say('cloud.mismatch', { cloud, authorityHost, hostCloud }), [say('cloud.mismatchFix', { cloud })]),
   };
 }
 
 function clockCheck(dateHeader: string | null, sent: number, received: number): Check {
   const server = dateHeader ? Date.parse(dateHeader) : NaN;
-  if (Number.isNaN(server)) return { id: 'clock', title: 'Clock', status: 'skipped', message: 'the authority sent no Date header' };
+  if (Number.isNaN(server)) return { id: 'clock', title: 'Clock', status: 'skipped', ...worded(say('clock.noDate')) };
   // The Date header has whole seconds: compare with the middle of the round trip, allow the rounding.
   const local = (sent + received) / 2;
   const skew = Math.round((local - server) / 1000);
   const amount = Math.abs(skew) <= 1 ? 0 : Math.abs(skew);
-  const direction = skew > 0 ? 'ahead of' : 'behind';
+  const ahead = skew > 0;
   if (amount <= CLOCK_TOLERANCE_S) {
-    return { id: 'clock', title: 'Clock', status: 'ok', message: amount === 0 ? 'in step with the authority' : `${amount} s ${direction} the authority (tolerated)` };
+    const message = amount === 0 ? say('clock.inStep') : say(ahead ? 'clock.aheadTolerated' : 'clock.behindTolerated', { n: amount });
+    return { id: 'clock', title: 'Clock', status: 'ok', ...worded(message) };
   }
   return {
     id: 'clock',
     title: 'Clock',
     status: amount > CLOCK_PROBLEM_S ? 'problem' : 'warning',
-    message: `this machine's clock is ${amount} s ${direction} the authority's: ID tokens will look ${skew > 0 ? 'expired' : 'issued in the future'}`,
-    fix: ['Synchronise the clock with NTP (timedatectl set-ntp true, or your platform\'s time service).'],
+    ...worded(say(ahead ? 'clock.ahead' : 'clock.behind', { n: amount }), [say('clock.fix')]),
   };
 }
 
 async function keysCheck(metadata: Record<string, unknown>, timeoutMs: number, now: () => number): Promise<Check> {
   const jwksUri = metadata['jwks_uri'];
-  if (typeof jwksUri !== 'string') return { id: 'keys', title: 'Signing keys', status: 'problem', message: 'discovery has no jwks_uri' };
+  if (typeof jwksUri !== 'string') return { id: 'keys', title: 'Signing keys', status: 'problem', ...worded(say('keys.noUri')) };
   const got = await fetchWithTimeout(jwksUri, timeoutMs, now, { headers: { accept: 'application/json' } });
-  if (!got.res) return { id: 'keys', title: 'Signing keys', status: 'problem', message: `${jwksUri}: ${got.failure}`, fix: ['Check outbound access to the authority.'] };
+  if (!got.res) return { id: 'keys', title: 'Signing keys', status: 'problem', ...worded(say('net.urlFailure', { url: jwksUri, failure: got.failure! }), [say('keys.reachFix')]) };
   const keys = parseJson(got.body)?.['keys'];
   const signing = Array.isArray(keys) ? keys.filter((k: { kty?: unknown; use?: unknown }) => k?.kty === 'RSA' && (k.use === undefined || k.use === 'sig')) : [];
   if (!got.res.ok || signing.length === 0) {
-    return { id: 'keys', title: 'Signing keys', status: 'problem', message: `${jwksUri} answered HTTP ${got.res.status} without RSA signing keys`, fix: ['Check ENTRA_AUTHORITY_HOST.'] };
+    return { id: 'keys', title: 'Signing keys', status: 'problem', ...worded(say('keys.none', { url: jwksUri, status: got.res.status }), [say('keys.hostFix')]) };
   }
-  return { id: 'keys', title: 'Signing keys', status: 'ok', message: `${signing.length} RSA signing key(s) downloaded` };
+  return { id: 'keys', title: 'Signing keys', status: 'ok', ...worded(say('keys.ok', { n: signing.length })) };
 }
 
 /**
@@ -447,18 +440,19 @@ export async function clientCredentialsCheck(
   cfg[client.customFetch] = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) } as RequestInit);
   try {
     await client.clientCredentialsGrant(cfg, { scope });
-    return { id: 'client_credentials', title, status: 'ok', message: `Entra issued a token for ${scope} with this client ID and credential (the token was discarded)` };
+    return { id: 'client_credentials', title, status: 'ok', ...worded(say('credentials.ok', { scope })) };
   } catch (err) {
     const body = err instanceof client.ResponseBodyError ? (err.cause as Record<string, unknown>) : undefined;
-    const explained = body ? entraProblem('client_credentials', title, body, config, 'the token endpoint refused the client credentials') : undefined;
+    const explained = body ? entraProblem('client_credentials', title, body, config, say('credentials.refused')) : undefined;
     if (explained) return explained;
     const e = err as { code?: string; message?: string };
     return {
       id: 'client_credentials',
       title,
       status: 'problem',
-      message: `the token request failed: ${e.code === 'OAUTH_TIMEOUT' ? `no answer within ${timeoutMs / 1000} s` : networkFailure(err, timeoutMs)}`,
-      fix: [`Check outbound access to ${config.entra.authorityHost}.`],
+      ...worded(say('credentials.failed', { failure: e.code === 'OAUTH_TIMEOUT' ? say('net.timeout', { s: timeoutMs / 1000 }) : networkFailure(err, timeoutMs) }), [
+        say('credentials.reachFix', { host: config.entra.authorityHost }),
+      ]),
     };
   }
 }
@@ -471,7 +465,7 @@ export async function clientCredentialsCheck(
 async function redirectUriCheck(metadata: Record<string, unknown>, config: Config, timeoutMs: number, now: () => number): Promise<Check> {
   const title = 'Redirect URI';
   const endpoint = metadata['authorization_endpoint'];
-  if (typeof endpoint !== 'string') return { id: 'redirect_uri', title, status: 'problem', message: 'discovery has no authorization_endpoint' };
+  if (typeof endpoint !== 'string') return { id: 'redirect_uri', title, status: 'problem', ...worded(say('redirect.noEndpoint')) };
   const url = new URL(endpoint);
   const verifier = randomBytes(32).toString('base64url');
   url.search = new URLSearchParams({
@@ -487,21 +481,22 @@ async function redirectUriCheck(metadata: Record<string, unknown>, config: Confi
     code_challenge_method: 'S256',
   }).toString();
   const got = await fetchWithTimeout(url.href, timeoutMs, now, { redirect: 'manual' });
-  if (!got.res) return { id: 'redirect_uri', title, status: 'warning', message: `could not ask ${endpoint}: ${got.failure}` };
+  if (!got.res) return { id: 'redirect_uri', title, status: 'warning', ...worded(say('redirect.unreachable', { endpoint, failure: got.failure! })) };
   const location = got.res.headers.get('location');
   if (location && location.startsWith(`${config.redirectUri}?`)) {
-    return { id: 'redirect_uri', title, status: 'ok', message: `Entra accepts ${config.redirectUri} (it sends browsers back to it)` };
+    return { id: 'redirect_uri', title, status: 'ok', ...worded(say('redirect.ok', { uri: config.redirectUri })) };
   }
   const code = /AADSTS(\d{4,9})/.exec(got.body ?? '')?.[1];
   if (code) {
-    const checked = entraProblem('redirect_uri', title, { error: 'invalid_request', error_codes: [code] }, config, `the authorization endpoint refused ${config.redirectUri}`);
+    const checked = entraProblem('redirect_uri', title, { error: 'invalid_request', error_codes: [code] }, config, say('redirect.refused', { uri: config.redirectUri }));
     if (checked) return checked;
   }
   return {
     id: 'redirect_uri',
     title,
     status: 'warning',
-    message: `could not confirm from here that ${config.redirectUri} is registered (HTTP ${got.res.status}${location ? ', redirected elsewhere' : ''})`,
-    fix: [`Make sure ${config.redirectUri} is registered under the Web platform, then sign in once to confirm.`],
+    ...worded(say(location ? 'redirect.unconfirmedElsewhere' : 'redirect.unconfirmed', { uri: config.redirectUri, status: got.res.status }), [
+      say('redirect.unconfirmedFix', { uri: config.redirectUri }),
+    ]),
   };
 }

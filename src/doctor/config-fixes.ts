@@ -38,6 +38,10 @@ export const CONFIG_FIXES: Readonly<Record<string, readonly string[]>> = {
   UPSTREAM_JWT_KEY: ['Use a shared secret of at least 32 characters (HS256), or an RSA private key in PEM (RS256).'],
   IDENTITY_HEADERS: ['Use a comma list of appservice and forwarded, or none.'],
   PASS_COOKIES: ['Use true or false (the default).'],
+  ORG_NAME: ['Use the organization\'s display name as users know it, on one line, e.g. Contoso Ltd.'],
+  ORG_LOGO_URL: ['Use the https address of the logo image, or put the file in public/ (in the container /app/public) and write /assets/<file name>; its origin is added to the CSP\'s img-src.'],
+  HELP_URL: ['Use the https address of your help or service desk page, or a path on this site.'],
+  PRIVACY_URL: ['Use the https address of your privacy notice, or a path on this site.'],
 };
 
 /** The fix for a parser problem line ("VARIABLE: what is wrong"). */

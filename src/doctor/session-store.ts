@@ -7,7 +7,8 @@
 import type { Config } from '../config.js';
 import { createProbeClient } from '../redis/connection.js';
 import type { RedisTarget } from '../redis/redis-config.js';
-import type { Check } from './check.js';
+import { worded, type Check } from './check.js';
+import { say, verbatim, type Bilingual } from './messages.js';
 
 /** Sign-in transactions use GETDEL (Redis 6.2). */
 const MIN_VERSION: readonly [number, number] = [6, 2];
@@ -21,35 +22,28 @@ export async function sessionStoreCheck(config: Config, timeoutMs: number): Prom
           id: 'session_store',
           title: TITLE,
           status: 'warning',
-          message: 'in-process memory: one replica only, and every session ends when the process restarts',
-          fix: ['Run a single replica, or set SESSION_STORE=redis and REDIS_URL to share sessions (see README, Production).'],
+          ...worded(say('store.memoryProduction'), [say('store.memoryProductionFix')]),
         }
-      : { id: 'session_store', title: TITLE, status: 'ok', message: 'in-process memory (fine for one replica)' };
+      : { id: 'session_store', title: TITLE, status: 'ok', ...worded(say('store.memory')) };
   }
   const { url, safeUrl, target } = config.store;
   const outcome = await pingRedis(target, timeoutMs);
   if ('failure' in outcome) {
-    const failure = scrub(outcome.failure, url, target.mode === 'standalone' ? undefined : target.password);
-    const auth = /WRONGPASS|NOAUTH|NOPERM|AUTH/i.test(failure);
+    const password = target.mode === 'standalone' ? undefined : target.password;
+    const failure: Bilingual = { en: scrub(outcome.failure.en, url, password), ja: scrub(outcome.failure.ja, url, password) };
+    const auth = /WRONGPASS|NOAUTH|NOPERM|AUTH/i.test(failure.en);
     return {
       id: 'session_store',
       title: TITLE,
       status: 'problem',
-      message: `Redis at ${safeUrl}: ${auth ? `refused the credentials in REDIS_URL (${failure})` : failure}`,
-      fix: auth
-        ? [
-            'Put the password in REDIS_URL as redis://:PASSWORD@host:6379/0, or redis://USER:PASSWORD@host:6379/0 for an ACL user; URL-encode special characters.',
-            'Compare it with the Redis server\'s requirepass or ACL (a managed Redis shows it as the access key).',
-          ]
-        : target.mode === 'sentinel'
-          ? [
-              `Check REDIS_SENTINELS and REDIS_SENTINEL_MASTER (now ${safeUrl}): the sentinels' host:port, and the name in their "sentinel monitor" line.`,
-              'Check that the sentinels and the master they name are running and reachable from this machine (the master\'s address as the sentinels announce it).',
-            ]
-          : [
-            `Check REDIS_URL (now ${safeUrl}): host, port, and rediss:// when the server requires TLS.`,
-            'Check that Redis is running and that this machine can reach it (firewall, security group, network policy).',
-          ],
+      ...worded(
+        say(auth ? 'store.credentialsRefused' : 'store.failed', { url: safeUrl, failure }),
+        auth
+          ? [say('store.passwordFix'), say('store.passwordCompareFix')]
+          : target.mode === 'sentinel'
+            ? [say('store.sentinelFix', { url: safeUrl }), say('store.sentinelReachFix')]
+            : [say('store.urlFix', { url: safeUrl }), say('store.reachFix')],
+      ),
     };
   }
   const version = outcome.version;
@@ -58,19 +52,18 @@ export async function sessionStoreCheck(config: Config, timeoutMs: number): Prom
       id: 'session_store',
       title: TITLE,
       status: 'problem',
-      message: `Redis at ${safeUrl} answered PING, but it is version ${version}; sign-ins need ${MIN_VERSION.join('.')} or newer (GETDEL)`,
-      fix: ['Upgrade Redis to 6.2 or newer (7.x recommended).'],
+      ...worded(say('store.old', { url: safeUrl, version, min: MIN_VERSION.join('.') }), [say('store.oldFix')]),
     };
   }
   return {
     id: 'session_store',
     title: TITLE,
     status: 'ok',
-    message: `Redis at ${safeUrl} answered PING${version ? ` (Redis ${version})` : ' (version not readable: INFO is disabled)'}; sessions are shared by every replica`,
+    ...worded(version ? say('store.ok', { url: safeUrl, version }) : say('store.okNoVersion', { url: safeUrl })),
   };
 }
 
-async function pingRedis(target: RedisTarget, timeoutMs: number): Promise<{ version: string | undefined } | { failure: string }> {
+async function pingRedis(target: RedisTarget, timeoutMs: number): Promise<{ version: string | undefined } | { failure: Bilingual }> {
   // No reconnects and no offline queue: one attempt, and a dead or silent server ends it within the timeout.
   const client = createProbeClient(target, timeoutMs);
   client.on('error', () => {});
@@ -103,13 +96,13 @@ async function pingRedis(target: RedisTarget, timeoutMs: number): Promise<{ vers
   }
 }
 
-function describe(err: unknown, timeoutMs: number): string {
+function describe(err: unknown, timeoutMs: number): Bilingual {
   const e = err as { code?: string; message?: string; name?: string };
-  if (e?.code === 'ECONNREFUSED') return 'connection refused';
-  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return 'host name not found (DNS)';
-  if (e?.name === 'ConnectionTimeoutError' || /timeout/i.test(e?.message ?? '')) return `no answer within ${timeoutMs / 1000} s`;
-  if (e?.code && /CERT|SSL|TLS|EPROTO/.test(e.code)) return `TLS error (${e.code}): check rediss:// and the server certificate`;
-  return e?.message || String(err);
+  if (e?.code === 'ECONNREFUSED') return say('net.refused');
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN') return say('net.dns');
+  if (e?.name === 'ConnectionTimeoutError' || /timeout|^no answer within/i.test(e?.message ?? '')) return say('net.timeout', { s: timeoutMs / 1000 });
+  if (e?.code && /CERT|SSL|TLS|EPROTO/.test(e.code)) return say('store.tls', { code: e.code });
+  return verbatim(e?.message || String(err));
 }
 
 /** Removes the URL's password, or the given one (and its URL-encoded form), from any text before it is shown. */

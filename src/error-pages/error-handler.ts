@@ -102,7 +102,7 @@ export function errorHandler(views: Views, options: ErrorPageOptions = {}) {
         requestId: appError instanceof RecalledSignInError && appError.requestId ? appError.requestId : req.id,
         now: at,
         nowText: formatTime(at, res.locals.locale),
-        technical,
+        technical: technical && technicalDetails(appError, options.stepValues ?? {}, res.locals.locale),
         helpUrl: aadsts && /^\d+$/.test(aadsts) ? entraHelpLink(aadsts) : undefined,
         actions,
         hrefs: {

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { explainEntraError, fillSteps, type Fixer, type StepValues } from '../auth/entra-errors.js';
 import type { AppError } from '../errors.js';
+import type { Locale } from '../i18n/i18n.js';
 
 /**
  * The technical part of an error page: Entra's own description, who can fix it and the steps from the
@@ -21,7 +22,7 @@ export interface ErrorPageOptions {
 }
 
 export interface TechnicalDetails {
-  /** Plain-language title for the admin (English: it comes from the code table). */
+  /** Plain-language title for the admin, in the page's language (from the code table). */
   readonly title: string;
   readonly fixer: Fixer;
   readonly cause: string;
@@ -31,15 +32,19 @@ export interface TechnicalDetails {
   readonly helpLink: string;
 }
 
-/** Undefined for errors that did not come from Entra (our own refusals have nothing more to say). */
-export function technicalDetails(err: AppError, stepValues: StepValues): TechnicalDetails | undefined {
+/**
+ * Undefined for errors that did not come from Entra (our own refusals have nothing more to say). The title,
+ * cause and steps are in `locale` (the code table has English and Japanese); JSON answers keep English.
+ */
+export function technicalDetails(err: AppError, stepValues: StepValues, locale: Locale = 'en'): TechnicalDetails | undefined {
   const d = err.details;
   if (d['error'] === undefined) return undefined;
-  const explained = explainEntraError({ error: d['error'], aadsts: d['aadsts'] });
+  const explained = explainEntraError({ error: d['error'], aadsts: d['aadsts'] }, locale);
   return {
     title: explained.title,
     fixer: explained.fixer,
-    cause: explained.cause,
+    // A cause may name a current value too ("ENTRA_TENANT_ID ({tenantId})").
+    cause: fillSteps([explained.cause], stepValues)[0]!,
     steps: fillSteps(explained.steps, stepValues),
     error: d['error'],
     ...(d['description'] ? { description: d['description'] } : {}),

@@ -1,12 +1,14 @@
 import helmet from 'helmet';
 import type { Config } from '../config.js';
+import { brandingImageOrigins, type Branding } from './branding.js';
 
 /**
  * Helmet with a strict CSP: no inline script or style, everything from our own origin.
  * `form-action` must allow the authority: Chrome applies it to the redirect that follows the sign-out
- * POST, which goes to Entra's end_session endpoint.
+ * POST, which goes to Entra's end_session endpoint. `img-src` adds exactly one origin, the customer
+ * logo's (ORG_LOGO_URL) when it lives on another site, and nothing else.
  */
-export function securityHeaders(config: Config) {
+export function securityHeaders(config: Config, branding?: Branding) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -14,7 +16,7 @@ export function securityHeaders(config: Config) {
         'default-src': ["'self'"],
         'script-src': ["'self'"],
         'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:'],
+        'img-src': ["'self'", 'data:', ...brandingImageOrigins(branding)],
         'font-src': ["'self'"],
         'connect-src': ["'self'"],
         'object-src': ["'none'"],

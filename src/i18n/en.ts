@@ -35,6 +35,8 @@ export const en = {
   'landing.signedInAs': 'You are signed in as {name}.',
   'landing.continue': 'Continue to iLOGON_MHA',
   'landing.signInWithMicrosoft': 'Sign in with Microsoft',
+  'landing.orgLogo': '{name} logo',
+  'landing.orgLogoUnnamed': 'Organization logo',
 
   'signedOut.title': 'Signed out',
   'signedOut.heading': 'You have signed out',
@@ -321,6 +323,7 @@ export const en = {
   'status.checkTitle.credential': 'Client credential',
   'status.checkTitle.config': 'Configuration',
   'status.checkTitle.entra': 'Entra',
+  'status.checkTitle.redirect_uri': 'Redirect URI',
 
   'error.invalid_consent_tenant': 'Give the customer tenant as ?tenant= with its tenant ID (a GUID) or a verified domain.',
   'error.invalid_consent_state': 'This admin-consent answer does not belong to a consent started in this browser.',

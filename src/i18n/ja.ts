@@ -31,6 +31,8 @@ export const ja: Catalogue = {
   'landing.signedInAs': '{name} としてサインインしています。',
   'landing.continue': 'iLOGON_MHA へ進む',
   'landing.signInWithMicrosoft': 'Microsoft でサインイン',
+  'landing.orgLogo': '{name} のロゴ',
+  'landing.orgLogoUnnamed': '組織のロゴ',
 
   'signedOut.title': 'サインアウトしました',
   'signedOut.heading': 'サインアウトしました',
@@ -312,6 +314,7 @@ export const ja: Catalogue = {
   'status.checkTitle.credential': 'クライアント資格情報',
   'status.checkTitle.config': '構成',
   'status.checkTitle.entra': 'Entra',
+  'status.checkTitle.redirect_uri': 'リダイレクト URI',
 
   'error.invalid_consent_tenant': '?tenant= に顧客テナントのテナント ID（GUID） または確認済みドメインを指定してください。',
   'error.invalid_consent_state': 'この管理者の同意の応答は、このブラウザーで開始された同意のものではありません。',

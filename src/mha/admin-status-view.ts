@@ -84,6 +84,10 @@ export function configRows(config: Config): ConfigRow[] {
     { name: 'METRICS_PORT', value: config.metricsPort === undefined ? undefined : String(config.metricsPort) },
     { name: 'RATE_LIMIT_AUTH_MAX', value: String(config.rateLimit.max) },
     { name: 'RATE_LIMIT_WINDOW_SECONDS', value: String(config.rateLimit.windowMs / 1000) },
+    { name: 'ORG_NAME', value: config.branding.orgName },
+    { name: 'ORG_LOGO_URL', value: config.branding.logoUrl },
+    { name: 'HELP_URL', value: config.branding.helpUrl },
+    { name: 'PRIVACY_URL', value: config.branding.privacyUrl },
   ];
   return rows;
 }

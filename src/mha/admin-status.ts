@@ -41,14 +41,16 @@ export function createAdminStatusRouter(deps: AdminStatusDeps): Router {
       ...(await liveChecks(config, { timeoutMs: deps.timeoutMs ?? 5000 })),
     ];
     const byCode = (await failures.byCode()).map((f) => {
-      // The code table's title for Entra codes (English, for the admin); our own reasons in the page's language.
+      // The code table's title for Entra codes, our own reasons from the catalogue: both in the page's language.
       const ours = f.last.aadsts ? undefined : res.locals.lookup(`error.signin_${f.last.reason}`);
+      const fromEntra = Boolean(f.last.aadsts || f.last.error);
       return {
         code: f.code,
         count: f.count,
         last: f.last,
-        meaning: f.last.aadsts || f.last.error ? explainEntraError({ error: f.last.error ?? '', aadsts: f.last.aadsts }).title : (ours ?? f.last.reason),
-        meaningIsEnglish: Boolean(f.last.aadsts || f.last.error) || ours === undefined,
+        meaning: fromEntra ? explainEntraError({ error: f.last.error ?? '', aadsts: f.last.aadsts }, res.locals.locale).title : (ours ?? f.last.reason),
+        // Only a reason the catalogue has no words for is shown as it is (an English identifier).
+        meaningIsEnglish: !fromEntra && ours === undefined,
       };
     });
     const checkedAt = new Date().toISOString();

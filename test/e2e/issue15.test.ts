@@ -294,3 +294,51 @@ async function expectStatusPage(page: Page, language: Language, expected: 'none'
   );
   expect(squeezed, 'issue 15 status: no column collapses at 1280 px').toEqual([]);
 }
+
+describe('issue 15 branding: the customer organisation on the sign-in card', () => {
+  // The logo on another origin (a loopback server stands for the organisation's CDN): it shows only if
+  // the CSP's img-src names that origin, which ORG_LOGO_URL adds.
+  const LOGO =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="36" viewBox="0 0 150 36"><rect width="36" height="36" rx="6" fill="#0b6e4f"/>' +
+    '<path d="M9 25 18 9l9 16z" fill="#fff"/><text x="44" y="25" textLength="100" lengthAdjust="spacingAndGlyphs" font-family="sans-serif" font-size="16" font-weight="700" fill="#0b6e4f">CONTOSO</text></svg>';
+  let logoServer: import('node:http').Server;
+  let logoUrl: string;
+  beforeAll(async () => {
+    const { createServer } = await import('node:http');
+    logoServer = createServer((req, res) => {
+      res.writeHead(req.url === '/brand/logo.svg' ? 200 : 404, { 'content-type': 'image/svg+xml' });
+      res.end(req.url === '/brand/logo.svg' ? LOGO : '');
+    });
+    await new Promise<void>((resolve) => logoServer.listen(0, '127.0.0.1', resolve));
+    logoUrl = `http://127.0.0.1:${(logoServer.address() as import('node:net').AddressInfo).port}/brand/logo.svg`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => logoServer?.close(() => resolve()));
+  });
+
+  it.each(['en', 'ja'] as const)('issue 15 branding: the branded landing in %s (name, logo with alt text, help and privacy links)', async (language) => {
+    const text = CATALOGUES[language];
+    const h = await startHarness({
+      appHost: 'localhost',
+      env: { ORG_NAME: 'Contoso Pharma', ORG_LOGO_URL: logoUrl, HELP_URL: 'https://help.contoso.example/sign-in', PRIVACY_URL: 'https://contoso.example/privacy' },
+    });
+    const context = await newContext(browser, { language, scheme: 'light', viewport: WIDE });
+    try {
+      const page = await context.newPage();
+      const watched = watchPage(page);
+      await page.goto(`${h.baseUrl}/`);
+      await page.locator('img.org-logo').evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());
+      const logo = page.locator('img.org-logo');
+      expect(await logo.getAttribute('alt')).toBe(text['landing.orgLogo'].replace('{name}', 'Contoso Pharma'));
+      expect(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), 'the CSP lets the logo load').toBe(150);
+      expect(await page.locator('.signin-card .org-name').innerText()).toBe('Contoso Pharma');
+      expect(await page.getByRole('link', { name: text['layout.help'] }).getAttribute('href')).toBe('https://help.contoso.example/sign-in');
+      expect(await page.getByRole('link', { name: text['layout.privacy'] }).getAttribute('href')).toBe('https://contoso.example/privacy');
+      await checkBothWidths(page, 'landing-branded', language, 'light');
+      expect(watched.problems).toEqual([]);
+    } finally {
+      await context.close();
+      await h.close();
+    }
+  });
+});

@@ -92,6 +92,7 @@ describe('npm run doctor against the emulator', () => {
       title: 'Redirect URI',
       status: 'skipped',
       message: 'not checked: the same cause as "Client ID and secret" above (The application was not found in the directory, AADSTS700016)',
+      translations: { ja: { message: '未確認：上の「クライアント ID とシークレット」と同じ原因です（ディレクトリにアプリケーションが見つかりません、AADSTS700016）' } },
       aadsts: '700016',
     });
     expect(report.summary.problem).toBe(1);

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUES } from '../../src/i18n/i18n.js';
 import { Browser } from '../support/browser.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { englishRuns } from '../support/english-runs.js';
 
 /** A browser's top-level navigation: what modern browsers send, and what moves a failure to /auth/error. */
 const NAVIGATION = { 'sec-fetch-dest': 'document', 'sec-fetch-mode': 'navigate' };
@@ -246,14 +247,26 @@ describe('issue 15: /mha/admin/status for an operator', () => {
       expect(bad.indexOf('check-problem')).toBeLessThan(bad.indexOf('check-ok'));
       expect(bad).toMatch(new RegExp(`<span class="status-badge badge-problem"><span aria-hidden="true">✕</span> ${text['status.problem']}</span>`));
       expect(bad).toContain('<code>npm run doctor</code>');
+      if (locale === 'ja') {
+        // The expired secret in the code table's Japanese: its title in the message, its steps as the fix.
+        expect(bad).toContain(`<h3 class="check-title">${text['status.checkTitle.client_credentials']}</h3>`);
+        expect(bad).toContain('クライアント シークレットの有効期限が切れています（AADSTS7000222）。');
+        expect(bad).toContain('期限切れのシークレットを削除し、新しい有効期限を控えておきます。');
+      }
       for (const page of [good, bad]) {
         const main = page.slice(page.indexOf('<main'), page.indexOf('</main>'));
         expect(main).not.toContain('[object Object]');
         expect(main).not.toMatch(/>null<|>undefined<|`/);
         for (const name of ['BASE_URL', 'ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID', 'SESSION_IDLE_TIMEOUT_MINUTES', 'MHA_ADMIN_ROLE', 'RATE_LIMIT_AUTH_MAX']) expect(main).toContain(`<code>${name}</code>`);
         expect(main).not.toMatch(/>(clientId|sessionIdleMinutes|adminRole|rateLimit)</);
-        // The English doctor texts say so on a Japanese page.
-        if (locale === 'ja') expect(main).toContain('class="check-message" lang="en"');
+        if (locale === 'ja') {
+          // issue 15 admin text bilingual: the checks in Japanese, titles, messages and fixes, none left marked English.
+          const checks = main.slice(main.indexOf('<ul class="checks">'), main.indexOf('</ul>', main.indexOf('<ul class="checks">')));
+          expect(checks).not.toContain('lang="en"');
+          expect(checks).toContain(`<h3 class="check-title">${text['status.checkTitle.discovery']}</h3>`);
+          expect(checks).toContain(`<h3 class="check-title">${text['status.checkTitle.session_store']}</h3>`);
+          expect(englishRuns(checks)).toEqual([]);
+        }
         expect(decode(main)).toContain(text['status.secretLength'].replace('{n}', String(h.config.entra.clientSecret.length)));
       }
     } finally {

@@ -97,6 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     transactions: createMemoryTransactionStore({ now: clock, maxPerClient: config.loginTransaction.maxPerClient, maxEntries: config.loginTransaction.maxPending }),
     version: 'test',
     clock,
+    branding: config.branding,
   });
   serve(app);
   const detachGateway = app.attachServer(server);

@@ -114,3 +114,60 @@ describe('parseConfig', () => {
     expect(err?.message).not.toContain(SECRET);
   });
 });
+
+describe('issue 15 branding variables', () => {
+  it('issue 15 branding: ORG_NAME, ORG_LOGO_URL, HELP_URL and PRIVACY_URL reach config.branding', () => {
+    const c = parseConfig({
+      ...valid,
+      ORG_NAME: ' Contoso Ltd ',
+      ORG_LOGO_URL: 'https://cdn.contoso.example/brand/logo.svg',
+      HELP_URL: 'https://help.contoso.example/sign-in',
+      PRIVACY_URL: '/privacy',
+    });
+    expect(c.branding).toEqual({
+      orgName: 'Contoso Ltd',
+      logoUrl: 'https://cdn.contoso.example/brand/logo.svg',
+      helpUrl: 'https://help.contoso.example/sign-in',
+      privacyUrl: '/privacy',
+    });
+    expect(parseConfig({ ...valid, ORG_LOGO_URL: '/assets/logo.png' }).branding).toEqual({ logoUrl: '/assets/logo.png' });
+    expect(parseConfig(valid).branding).toEqual({});
+  });
+
+  it('issue 15 branding: clear messages for a bad value, and a URL\'s credentials never echoed', () => {
+    expect(
+      problemsOf({
+        ...valid,
+        ORG_NAME: 'x'.repeat(101),
+        ORG_LOGO_URL: 'http://cdn.contoso.example/logo.svg',
+        HELP_URL: 'https://alice:hunter2@help.contoso.example/',
+        PRIVACY_URL: 'javascript:alert(1)',
+      }),
+    ).toEqual([
+      'ORG_NAME: expected the organization\'s display name, one line of at most 100 characters (got 101 characters)',
+      'ORG_LOGO_URL: must use https, not http; expected an https URL of the logo image or a path under /assets/ (a file in public/), e.g. https://contoso.example/logo.svg or /assets/logo.svg (got "http://cdn.contoso.example/logo.svg")',
+      'HELP_URL: must not contain a user name or password; expected an https URL or a path on this site, e.g. https://help.contoso.example/sign-in (got "https://***@help.contoso.example/")',
+      'PRIVACY_URL: must use https, not javascript; expected an https URL or a path on this site, e.g. https://contoso.example/privacy (got "javascript:alert(1)")',
+    ]);
+    expect(problemsOf({ ...valid, ORG_LOGO_URL: '/assets/../package.json' })[0]).toMatch(/^ORG_LOGO_URL: not a URL;/);
+    expect(problemsOf({ ...valid, ORG_LOGO_URL: '/images/logo.svg' })[0]).toMatch(/^ORG_LOGO_URL: not a URL;/);
+    expect(problemsOf({ ...valid, HELP_URL: '//evil.example/help' })[0]).toMatch(/^HELP_URL: not a URL;/);
+    expect(problemsOf({ ...valid, ORG_NAME: 'Contoso\nLtd' })[0]).toMatch(/^ORG_NAME: /);
+    expect(problemsOf({ ...valid, ORG_LOGO_URL: 'https://u:p@cdn.contoso.example/logo.svg' }).join('\n')).not.toContain(':p@');
+  });
+
+  it('issue 15 branding: the status page lists the variables as set', async () => {
+    const { configRows } = await import('../../src/mha/admin-status-view.js');
+    const rows = configRows(parseConfig({ ...valid, ORG_NAME: 'Contoso', HELP_URL: '/help' }));
+    expect(rows.filter((r) => ['ORG_NAME', 'ORG_LOGO_URL', 'HELP_URL', 'PRIVACY_URL'].includes(r.name))).toEqual([
+      { name: 'ORG_NAME', value: 'Contoso' },
+      { name: 'ORG_LOGO_URL', value: undefined },
+      { name: 'HELP_URL', value: '/help' },
+      { name: 'PRIVACY_URL', value: undefined },
+    ]);
+  });
+
+  it('issue 15 branding: plain http only on a loopback host (development)', () => {
+    expect(parseConfig({ ...valid, ORG_LOGO_URL: 'http://127.0.0.1:8081/logo.svg' }).branding.logoUrl).toBe('http://127.0.0.1:8081/logo.svg');
+  });
+});

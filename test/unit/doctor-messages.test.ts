@@ -85,7 +85,15 @@ describe('issue 15 item 5: one cause, one explanation', () => {
     const block = (id: string, title: string): Check => ({ id, title, status: 'problem', message: `${title}: The application was not found in the directory (AADSTS700016).`, fix: ['step 1', 'step 2'], aadsts: '700016', cause: 'The application was not found in the directory', helpLink: 'https://login.microsoftonline.com/error?code=700016' });
     const out = collapseRepeatedCauses([block('client_credentials', 'Client ID and secret'), block('redirect_uri', 'Redirect URI')]);
     expect(out[0]).toEqual(block('client_credentials', 'Client ID and secret'));
-    expect(out[1]).toEqual({ id: 'redirect_uri', title: 'Redirect URI', status: 'skipped', message: 'not checked: the same cause as "Client ID and secret" above (The application was not found in the directory, AADSTS700016)', aadsts: '700016' });
+    expect(out[1]).toEqual({
+      id: 'redirect_uri',
+      title: 'Redirect URI',
+      status: 'skipped',
+      message: 'not checked: the same cause as "Client ID and secret" above (The application was not found in the directory, AADSTS700016)',
+      // Without a Japanese cause on the first line, its English one is quoted; the title is the page's.
+      translations: { ja: { message: '未確認：上の「クライアント ID とシークレット」と同じ原因です（The application was not found in the directory、AADSTS700016）' } },
+      aadsts: '700016',
+    });
   });
 });
 

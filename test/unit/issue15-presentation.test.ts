@@ -67,7 +67,7 @@ describe('issue 15 landing: room for the customer organisation', () => {
       branding: { orgName: 'Contoso <Ltd>', logoUrl: '/assets/favicon.svg', helpUrl: 'https://help.contoso.example/', privacyUrl: 'https://contoso.example/privacy' },
     });
     expect(html).toContain('<span class="org-name">Contoso &lt;Ltd&gt;</span>');
-    expect(html).toContain('<img class="org-logo" src="/assets/favicon.svg" alt="" height="36">');
+    expect(html).toContain('<img class="org-logo" src="/assets/favicon.svg" alt="Contoso &lt;Ltd&gt; logo" height="36">');
     expect(html).toContain('<a href="https://help.contoso.example/">Help</a>');
     expect(html).toContain('<a href="https://contoso.example/privacy">Privacy</a>');
     expect(html).not.toContain('9.9.9');
