@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { UnjudgeableRequestError } from '../errors.js';
 import { canonicalTarget } from './canonical-path.js';
@@ -21,7 +22,7 @@ declare module 'express-serve-static-core' {
  */
 export function canonicalRequestTarget() {
   return function requestTarget(req: Request, _res: Response, next: NextFunction): void {
-    const target = canonicalTarget(req.url);
+    const target = canonicalTarget(unroutable.get(req) ?? req.url);
     if (!target.ok) {
       next(new UnjudgeableRequestError('ambiguous_path', { details: { reason: target.reason } }));
       return;
@@ -34,3 +35,24 @@ export function canonicalRequestTarget() {
     next();
   };
 }
+
+/** Targets swapped for `/` by keepRoutable, by request: what the client really sent, for the refusal. */
+const unroutable = new WeakMap<IncomingMessage, string>();
+
+/**
+ * Call before Express sees a request (the app server does). Express routes by parseurl's pathname, which is
+ * null for some targets that start with `//` (`//#@?` parses as an authority with no path): its router then
+ * skips every middleware, canonicalRequestTarget included, and Express's bare "Cannot GET null" 404 answers
+ * instead of our 400. Every target starting with `//` is refused anyway (an empty segment), so such a target is
+ * swapped for `/` here and refused by canonicalRequestTarget as what the client sent. Two character reads per
+ * request: this runs on the gated path.
+ */
+export function keepRoutable(req: IncomingMessage): void {
+  const url = req.url;
+  if (url !== undefined && url.charCodeAt(0) === SLASH && url.charCodeAt(1) === SLASH) {
+    unroutable.set(req, url);
+    req.url = '/';
+  }
+}
+
+const SLASH = 47;

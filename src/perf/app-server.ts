@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, ServerResponse, type Server, type ServerOptions } from 'node:http';
 import type { Express } from 'express';
+import { keepRoutable } from '../http/request-target.js';
 
 /**
  * The HTTP server for an Express app, whose requests and responses are born with the app's own prototypes.
@@ -55,7 +56,10 @@ export function createAppServer(options: ServerOptions = {}): AppServer {
       served = true;
       AppRequest.prototype = app.request;
       AppResponse.prototype = app.response;
-      server.on('request', app);
+      server.on('request', function routable(req: IncomingMessage, res: ServerResponse) {
+        keepRoutable(req);
+        app(req, res);
+      });
     },
   };
 }

@@ -91,6 +91,20 @@ function expectSameJudgementAnyReading(received: string): void {
   }
 }
 
+describe('issue 14 item 2: targets Express cannot route', () => {
+  // Found by the property below (seed -1131138036): parseurl gives `//#@?` no pathname, so Express skipped every
+  // middleware and its bare "Cannot GET null" 404 answered, never our refusal. The app server keeps it routable.
+  it.each(['//#@?', '//#', '//@?x', '//x#y', '//'])('refuses %s with our 400 (JSON and page), never Express\'s bare 404', async (raw) => {
+    for (const accept of ['application/json', 'text/html']) {
+      const res = await rawExchange(h.baseUrl, `GET ${raw} HTTP/1.1\r\nHost: ${new URL(h.baseUrl).host}\r\nCookie: ${users.simon.cookie}\r\nAccept: ${accept}\r\n\r\n`);
+      expect(res.status, `${raw} ${accept}`).toBe(400);
+      expect(res.body, raw).not.toContain('Cannot GET');
+      if (accept === 'application/json') expect(JSON.parse(res.body)).toMatchObject({ error: 'ambiguous_path' });
+      else expect(res.body).toContain('<h1');
+    }
+  });
+});
+
 describe('issue 14: the backend sees what the gate judged (property, HTTP)', () => {
   it('issue 14 items 1-2: method, canonical path and identity at the backend are exactly what the gate allowed', async () => {
     const outcomes = { forwarded: 0, kept: 0 };
