@@ -26,10 +26,10 @@ export class AppError extends Error {
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   readonly issues: readonly { readonly variable: string; readonly message: string }[];
-  readonly warnings: readonly { readonly variable: string; readonly message: string }[];
+  readonly warnings: readonly { readonly variable: string; readonly suggestion: string; readonly message: string }[];
   constructor(
     problems: string[],
-    details: { issues?: readonly { variable: string; message: string }[]; warnings?: readonly { variable: string; message: string }[] } = {},
+    details: { issues?: readonly { variable: string; message: string }[]; warnings?: readonly { variable: string; suggestion: string; message: string }[] } = {},
   ) {
     const warnings = details.warnings ?? [];
     super(`Invalid configuration:\n${[...problems, ...warnings.map((w) => w.message)].map((p) => `  - ${p}`).join('\n')}`);

@@ -13,7 +13,7 @@ import type { Config } from './types.js';
 
 export * from './types.js';
 export { isGuid, PERSONAL_ACCOUNTS_TENANT, type EntraSection } from './entra.js';
-export { isLoopbackHost, renderProblem, Reader, type ConfigProblem, type Env } from './reader.js';
+export { isLoopbackHost, problemFromLine, renderProblem, Reader, type ConfigProblem, type Env } from './reader.js';
 export { typoWarnings, levenshtein, type ConfigWarning } from './typos.js';
 
 /** Every variable parseConfig reads, section by section: the typo catcher's dictionary. */
