@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { describeCredential } from '../auth/client-credential.js';
 import { registrationValue } from '../auth/registration.js';
 import { Reader, renderProblem, type Env } from './reader.js';
-import { SERVER_VARIABLES, readServer } from './server.js';
+import { SERVER_VARIABLES, readOrigin, readProcess } from './server.js';
 import { ENTRA_VARIABLES, readEntra } from './entra.js';
 import { SESSION_VARIABLES, readSessionClocks, readSessionSecrets, readStore } from './session.js';
 import { GATEWAY_VARIABLES, readGateway } from './gateway.js';
@@ -33,8 +33,10 @@ const KNOWN = new Set(CONFIG_VARIABLES);
  */
 export function parseConfig(env: Env): Config {
   const r = new Reader(env, KNOWN);
-  const server = readServer(r);
+  // The order of these calls is the order problems are listed in.
+  const runtime = readProcess(r);
   const entra = readEntra(r);
+  const server = readOrigin(r, runtime);
   const production = server.nodeEnv === 'production';
   const { secrets, secretIsEphemeral } = readSessionSecrets(r, production);
   const { idleMinutes, absoluteMinutes } = readSessionClocks(r);

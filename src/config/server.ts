@@ -15,10 +15,18 @@ export interface ServerSection {
   readonly showErrorDetails: boolean;
 }
 
-export function readServer(r: Reader): ServerSection {
+/**
+ * Read in two calls, the process (NODE_ENV, PORT) before the Entra section and the origin after it, so problems
+ * are listed in the order admins have always read them (and the tests quote).
+ */
+export function readProcess(r: Reader): Pick<ServerSection, 'nodeEnv' | 'port'> {
   const nodeEnv = r.oneOf('NODE_ENV', ['production', 'development', 'test'], 'development', { lowerCase: false });
-  const production = nodeEnv === 'production';
   const port = r.int('PORT', 3000, 1, 65535);
+  return { nodeEnv, port };
+}
+
+export function readOrigin(r: Reader, { nodeEnv, port }: Pick<ServerSection, 'nodeEnv' | 'port'>): ServerSection {
+  const production = nodeEnv === 'production';
 
   let baseUrl = `http://localhost:${port}`;
   const baseGiven = r.string('BASE_URL') !== undefined;

@@ -86,7 +86,7 @@ export interface Config {
   readonly warnings: readonly ConfigWarning[];
 }
 
-/** The Redis variant is parsed in src/redis/redis-config.ts (through session.ts) (REDIS_MODE: standalone, sentinel, cluster). */
+/** The Redis variant is parsed in src/redis/redis-config.ts, called from session.ts (REDIS_MODE: standalone, sentinel, cluster). */
 export type StoreConfig = { readonly kind: 'memory' } | RedisStoreConfig;
 
 export interface HttpLimits {
