@@ -69,13 +69,25 @@ export class AppError extends Error {
   }
 }
 
-/** The configuration cannot run: every problem, one per line, each naming its variable. */
+/**
+ * The configuration cannot run: every problem, one per line, each naming its variable. `issues` are the same
+ * problems as `{ variable, message }` (the doctor's lines); `warnings` the likely typos (src/config/typos.ts),
+ * printed after the problems since a misspelt name is often why a required one is missing.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
-  constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  readonly issues: readonly { readonly variable: string; readonly message: string }[];
+  readonly warnings: readonly { readonly variable: string; readonly suggestion: string; readonly message: string }[];
+  constructor(
+    problems: string[],
+    details: { issues?: readonly { variable: string; message: string }[]; warnings?: readonly { variable: string; suggestion: string; message: string }[] } = {},
+  ) {
+    const warnings = details.warnings ?? [];
+    super(`Invalid configuration:\n${[...problems, ...warnings.map((w) => w.message)].map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
     this.problems = Object.freeze([...problems]);
+    this.issues = Object.freeze([...(details.issues ?? [])]);
+    this.warnings = Object.freeze([...warnings]);
   }
 }
 

@@ -193,6 +193,8 @@ export async function start(config: Config, logger: Logger, options: StartOption
     metricsUrl = `http://${urlHost}:${await listen(metricsServer, options.metricsPort ?? config.metricsPort, host)}/metrics`;
   }
   logger.info({ config: redactedConfig(config), listening: url, metrics: metricsUrl ?? `${url}/metrics`, version: VERSION }, 'iLOGON_MHA sign-in started');
+  // A likely typo (SESSION_SECRETS) leaves its variable at the default: say so, without stopping the server.
+  for (const w of config.warnings) logger.warn({ event: 'config.typo', variable: w.variable, suggestion: w.suggestion }, w.message);
 
   return {
     server,

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
-import { isGuid, isLoopbackHost, parseConfig, redactedConfig, type Config, type Env } from '../config.js';
+import { isGuid, isLoopbackHost, parseConfig, problemFromLine, redactedConfig, type Config, type ConfigProblem, type ConfigWarning, type Env } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { explainEntraAnswer, stepValuesOf } from '../auth/setup-problem.js';
 import { ISSUER_FIX, tenantOfIssuer } from '../auth/oidc-client.js';
@@ -70,14 +70,15 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
   try {
     config = parseConfig(env);
     checks.unshift({ id: 'config', title: 'Configuration', status: 'ok', message: 'every variable is present and well formed' });
+    checks.push(...config.warnings.map(typoCheck));
     if (config.entra.credential.kind !== 'secret') {
       checks.push({ id: 'credential', title: 'Client credential', status: 'ok', message: Object.values(describeCredential(config.entra.credential)).join(', ') });
     }
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // A set secret has its own line above; the parser's wording for it would say the same twice.
-    const others = err.problems.filter((p) => !(hasSecret && p.startsWith('ENTRA_CLIENT_SECRET:')));
-    checks.unshift(...others.map(configProblemCheck));
+    const others = err.issues.filter((p) => !(hasSecret && p.variable === 'ENTRA_CLIENT_SECRET'));
+    checks.unshift(...others.map(configProblemCheck), ...err.warnings.map(typoCheck));
   }
   if (!config) {
     checks.push({ id: 'entra', title: 'Entra', status: 'skipped', message: 'not checked: fix the configuration first' });
@@ -89,11 +90,21 @@ export async function runDoctor(env: Env, options: DoctorOptions = {}): Promise<
   return report(collapseRepeatedCauses(checks), config, options);
 }
 
-/** One parser problem ("VARIABLE: what is wrong") as a doctor line with that variable's own fix. */
-export function configProblemCheck(problem: string): Check {
-  const colon = problem.indexOf(':');
-  const variable = colon === -1 ? 'Configuration' : problem.slice(0, colon);
-  return { id: 'config', title: variable, status: 'problem', message: problem.slice(colon + 1).trim(), fix: configFix(variable) };
+/** One parser problem as a doctor line with that variable's own fix (a "VARIABLE: what is wrong" line also works). */
+export function configProblemCheck(problem: ConfigProblem | string): Check {
+  const { variable, message } = typeof problem === 'string' ? problemFromLine(problem) : problem;
+  return { id: 'config', title: variable, status: 'problem', message, fix: configFix(variable) };
+}
+
+/** A likely typo in the environment (src/config/typos.ts): a warning, the server still starts. */
+function typoCheck(warning: ConfigWarning): Check {
+  return {
+    id: 'config',
+    title: warning.variable,
+    status: 'warning',
+    message: warning.message,
+    fix: [`Rename ${warning.variable} to ${warning.suggestion}, or remove it; as spelt, the server ignores it and uses ${warning.suggestion}'s default.`],
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { maskUrlCredentials } from '../url-credentials.js';
 
 /**
- * SESSION_STORE=redis's settings, parsed once by parseConfig (src/config.ts): which Redis topology
+ * SESSION_STORE=redis's settings, parsed once by parseConfig (src/config/session.ts): which Redis topology
  * (REDIS_MODE), where it is, and its credentials. No password is ever echoed back in a problem or a
  * description; the objects holding one hide it from enumeration (a stray log of the config cannot print it).
  */
