@@ -16,6 +16,7 @@
  * `{redirectUri}`-style placeholders in steps (and causes) are filled by `fillSteps`.
  */
 import type { Locale } from '../i18n/i18n.js';
+import { GUID_IN_TEXT, isGuid } from './tenant-id.js';
 
 export interface EntraError {
   readonly error: string;
@@ -547,7 +548,9 @@ const GENERIC: Fallback = {
   },
 };
 
-const GUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+// Built once: parseEntraError runs on every failed callback.
+const TRACE_ID_IN_TEXT = new RegExp(`Trace ID: (${GUID_IN_TEXT.source})`, 'i');
+const CORRELATION_ID_IN_TEXT = new RegExp(`Correlation ID: (${GUID_IN_TEXT.source})`, 'i');
 
 type Source = Record<string, unknown> | URLSearchParams;
 
@@ -568,8 +571,8 @@ export function parseEntraError(source: Source): EntraError | undefined {
   const aadsts =
     (typeof firstCode === 'number' || (typeof firstCode === 'string' && /^\d+$/.test(firstCode)) ? String(firstCode) : undefined) ??
     description?.match(/AADSTS(\d+)/)?.[1];
-  const traceId = onlyGuid(get('trace_id')) ?? description?.match(new RegExp(`Trace ID: (${GUID})`, 'i'))?.[1];
-  const correlationId = onlyGuid(get('correlation_id')) ?? description?.match(new RegExp(`Correlation ID: (${GUID})`, 'i'))?.[1];
+  const traceId = onlyGuid(get('trace_id')) ?? description?.match(TRACE_ID_IN_TEXT)?.[1];
+  const correlationId = onlyGuid(get('correlation_id')) ?? description?.match(CORRELATION_ID_IN_TEXT)?.[1];
   const timestamp = onlyTimestamp(get('timestamp')) ?? description?.match(/Timestamp: (\d{4}-\d\d-\d\d[T ][0-9:.]+Z)/)?.[1];
   return {
     error: error.slice(0, 100),
@@ -583,7 +586,7 @@ export function parseEntraError(source: Source): EntraError | undefined {
 
 // The ids are shown to users and copied into tickets: only accept the shapes Entra uses.
 function onlyGuid(value: string | undefined): string | undefined {
-  return value && new RegExp(`^${GUID}$`, 'i').test(value) ? value : undefined;
+  return value && isGuid(value) ? value : undefined;
 }
 function onlyTimestamp(value: string | undefined): string | undefined {
   return value && /^\d{4}-\d\d-\d\d[T ][0-9:.]{5,20}Z$/.test(value) ? value : undefined;

@@ -7,8 +7,13 @@
 const EXPECTED =
   'expected the Directory (tenant) ID, a GUID of 8-4-4-4-12 hex digits like 00000000-0000-0000-0000-000000000000, or a verified domain like contoso.onmicrosoft.com';
 
-const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+/** A GUID as Entra writes tenant, object, client, trace and correlation ids: the one pattern for all of them. */
+export const GUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 const GUID = new RegExp(`^${GUID_IN_TEXT.source}$`, 'i');
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
 
 /** The problem text after "ENTRA_TENANT_ID: " for a value that is not a GUID, a domain or a known alias. */
 export function explainMalformedTenantId(raw: string): string {

@@ -1,5 +1,5 @@
 import { parseClientCredential, type ClientCredential } from '../auth/client-credential.js';
-import { explainMalformedTenantId } from '../auth/tenant-id.js';
+import { explainMalformedTenantId, isGuid } from '../auth/tenant-id.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import type { Reader } from './reader.js';
 import { ENTRA_CLOUDS, type EntraCloud } from './types.js';
@@ -48,7 +48,6 @@ export interface EntraSection {
   readonly roles: { readonly admin: string; readonly required: string | undefined };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain as Entra accepts it in the authority path (contoso.com, contoso.onmicrosoft.com).
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const MULTI_TENANT_ALIASES = new Set(['common', 'organizations']);
@@ -56,9 +55,7 @@ const MULTI_TENANT_ALIASES = new Set(['common', 'organizations']);
 /** Personal Microsoft accounts (outlook.com, live.com) all carry this tenant id. */
 export const PERSONAL_ACCOUNTS_TENANT = '9188040d-6c67-4c5b-b112-36a304b66dad';
 
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
+export { isGuid };
 
 /** Undefined when a problem was recorded (the caller throws once every section has been read). */
 export function readEntra(r: Reader): EntraSection | undefined {
